@@ -1,0 +1,360 @@
+"""Shot boundaries: hard cuts, dissolves and fades through black (or any flat colour).
+
+Works on the 64-px luma picture of every frame, streaming, with a short look-ahead:
+
+* **Hard cuts** are spikes of the *motion-compensated* frame difference (the previous frame is
+  shifted by the global translation phase correlation finds, so pans and a camera in a moving car
+  do not look like cuts), judged against the local level on both sides, or large jumps of the luma
+  histogram.  A spike whose picture comes back within ~0.2 s and was brighter is a camera flash, not
+  a cut.  There is no minimum shot length beyond two frames.
+* **Dissolves** are found as windows (0.25–2 s) whose end pictures differ, whose middle pictures are
+  linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
+  not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
+* **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
+  run (a long flat run becomes a shot of its own).
+
+The per-frame global translation is kept (``motion``) for camera-motion analysis.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..decode import Frame
+from ..report import Report, Shot
+from .base import Analyzer, StreamInfo
+
+FLAT_STD = 6.0  # luma std (0-255) under which a frame counts as flat (black, white, one colour)
+CUT_ABS = 9.0  # smallest mean absolute luma change (0-255) that can be a cut
+CUT_RATIO = 3.0  # a cut spike is this many times the local level...
+CUT_MARGIN = 3.0  # ...plus this
+HIST_JUMP = 0.40  # histogram change (0-1) that makes a cut even inside motion
+DISSOLVE_MIN_DIFF = 11.0  # end pictures of a dissolve differ at least this much
+DISSOLVE_MAX_RESIDUAL = 0.32  # middle frames are blends of the ends within this relative error
+SAME_PICTURE_CORR = 0.88  # ends this correlated are one picture under a lighting change
+FLASH_GAIN = 8.0  # transient frames this much brighter than before are a flash
+
+
+@dataclass
+class Boundary:
+    frame: int  # first frame of the new shot
+    kind: str  # cut | dissolve | fade
+    start: int  # transition extent (== frame for cuts)
+    end: int
+    score: float
+
+
+class _Feat:
+    __slots__ = ("pic", "mean", "std", "hist", "t")
+
+    def __init__(self, gray: np.ndarray, t: float):
+        self.pic = gray.astype(np.float32)
+        self.mean = float(self.pic.mean())
+        self.std = float(self.pic.std())
+        self.hist = np.bincount(gray.reshape(-1) >> 3, minlength=32).astype(np.float32) / gray.size
+        self.t = t
+
+    @property
+    def flat(self) -> bool:
+        return self.std < FLAT_STD
+
+
+def _dist(a: _Feat, b: _Feat) -> float:
+    return float(np.mean(np.abs(a.pic - b.pic)))
+
+
+class ShotDetector(Analyzer):
+    name = "shots"
+
+    def __init__(self) -> None:
+        self.fps = 25.0
+        self.lookahead = 10
+        self.windows: list[int] = []
+        self.keep = 80
+        self._feats: dict[int, _Feat] = {}
+        self._dmc: dict[int, float] = {}
+        self._dh: dict[int, float] = {}
+        self._next = 1  # next frame to decide on
+        self._n = -1  # last frame seen
+        self._last_t = 0.0
+        self._cut_frames: set[int] = set()
+        self._cuts: list[Boundary] = []
+        self._dissolves: list[Boundary] = []
+        self._fades: list[Boundary] = []
+        self._flat_start: int | None = None
+        self._times: dict[int, float] = {0: 0.0}
+        self._window = None
+        # global motion per frame (analysis pixels per frame) for camera-motion analysis
+        self.motion_t = array("f")
+        self.motion_dx = array("f")
+        self.motion_dy = array("f")
+        self.width = 64
+        self.possible_cut_now = False
+
+    # -- streaming -----------------------------------------------------------------------------
+    def start(self, info: StreamInfo) -> None:
+        self.fps = info.fps if info.fps and info.fps > 0 else 25.0
+        self.lookahead = max(6, int(round(self.fps * 0.4)))
+        self.windows = sorted({max(4, int(round(self.fps * s))) for s in (0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.7, 2.1)})
+        self.keep = self.windows[-1] + 2 * self.lookahead + 8
+
+    def process(self, frame: Frame) -> None:
+        n = frame.index
+        f = _Feat(frame.gray, frame.t)
+        self._feats[n] = f
+        self._n = n
+        self._last_t = frame.t
+        self.width = frame.gray.shape[1]
+        self.possible_cut_now = False
+        if n > 0 and (n - 1) in self._feats:
+            prev = self._feats[n - 1]
+            d, dx, dy = self._motion_compensated_diff(prev, f)
+            self._dmc[n] = d
+            self._dh[n] = 0.5 * float(np.abs(prev.hist - f.hist).sum())
+            self.motion_t.append(frame.t)
+            self.motion_dx.append(dx)
+            self.motion_dy.append(dy)
+            self.possible_cut_now = d >= CUT_ABS or self._dh[n] >= HIST_JUMP
+        while self._next <= n - self.lookahead:
+            self._decide(self._next)
+            self._next += 1
+        self._forget(n - self.keep)
+
+    def finish(self, report: Report) -> None:
+        while self._next <= self._n:
+            self._decide(self._next)
+            self._next += 1
+        self._close_flat_run(self._n + 1, at_end=True)
+        report.shots = self.shots(self._n + 1, self._last_t + 1.0 / self.fps)
+
+    # -- results -------------------------------------------------------------------------------
+    def boundaries(self, settled_before: int | None = None) -> list[Boundary]:
+        """Merged boundaries; with ``settled_before``, only those no later evidence can change."""
+        fades = list(self._fades)
+        dissolves = _cluster(self._dissolves)
+        merged: list[Boundary] = []
+        reach = int(round(self.fps * 1.0))
+        for b in fades:
+            merged.append(b)
+        for b in dissolves + self._cuts:
+            if any(fb.start - reach <= b.frame <= fb.end + reach for fb in fades):
+                continue
+            if b.kind == "cut" and any(db.start <= b.frame <= db.end for db in dissolves):
+                continue
+            merged.append(b)
+        merged.sort(key=lambda b: b.frame)
+        out: list[Boundary] = []
+        for b in merged:
+            if out and b.frame - out[-1].frame < 2:
+                if b.score > out[-1].score:
+                    out[-1] = b
+                continue
+            out.append(b)
+        if settled_before is not None:
+            out = [b for b in out if b.end < settled_before]
+        return out
+
+    def settled_frame(self) -> int:
+        """Frames before this index can no longer gain or lose a boundary."""
+        limit = self._next - self.windows[-1] - int(round(self.fps * 1.0)) - 2
+        if self._flat_start is not None:
+            limit = min(limit, self._flat_start - int(round(self.fps * 1.0)) - 2)
+        return limit
+
+    def time_of(self, frame: int) -> float:
+        if frame in self._times:
+            return self._times[frame]
+        if frame in self._feats:
+            return self._feats[frame].t
+        return frame / self.fps
+
+    def shots(self, n_frames: int, end_time: float) -> list[Shot]:
+        bounds = [b for b in self.boundaries() if 0 < b.frame < n_frames]
+        starts = [(0, "start")] + [(b.frame, b.kind) for b in bounds]
+        shots: list[Shot] = []
+        for i, (f0, kind) in enumerate(starts):
+            f1 = starts[i + 1][0] if i + 1 < len(starts) else n_frames
+            t0 = round(self.time_of(f0), 3)
+            t1 = round(self.time_of(f1), 3) if i + 1 < len(starts) else round(end_time, 3)
+            shots.append(Shot(index=i, start_s=t0, end_s=t1, keyframe_s=t0, start_frame=f0,
+                              end_frame=f1, transition=kind))
+        return shots
+
+    # -- internals -----------------------------------------------------------------------------
+    def _motion_compensated_diff(self, prev: _Feat, cur: _Feat) -> tuple[float, float, float]:
+        plain = float(np.mean(np.abs(cur.pic - prev.pic)))
+        if self._window is None or self._window.shape != cur.pic.shape:
+            self._window = cv2.createHanningWindow((cur.pic.shape[1], cur.pic.shape[0]), cv2.CV_32F)
+        (dx, dy), response = cv2.phaseCorrelate(prev.pic, cur.pic, self._window)
+        if response < 0.05 or (abs(dx) < 0.5 and abs(dy) < 0.5):
+            return plain, (dx if response >= 0.05 else 0.0), (dy if response >= 0.05 else 0.0)
+        h, w = cur.pic.shape
+        if abs(dx) > w / 3 or abs(dy) > h / 3:
+            return plain, dx, dy
+        m = np.float32([[1, 0, dx], [0, 1, dy]])
+        shifted = cv2.warpAffine(prev.pic, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        mx, my = int(np.ceil(abs(dx))) + 1, int(np.ceil(abs(dy))) + 1
+        inner = np.abs(cur.pic[my:h - my, mx:w - mx] - shifted[my:h - my, mx:w - mx])
+        comp = float(inner.mean()) if inner.size else plain
+        return min(plain, comp), dx, dy
+
+    def _forget(self, before: int) -> None:
+        for d in (self._feats, self._dmc, self._dh):
+            for k in [k for k in d if k < before]:
+                del d[k]
+
+    def _decide(self, t: int) -> None:
+        feat = self._feats.get(t)
+        if feat is None:
+            return
+        self._track_flat(t, feat)
+        if not feat.flat:
+            self._check_cut(t)
+            self._check_dissolve(t)
+
+    def _local_level(self, t: int) -> float:
+        k = max(5, int(round(self.fps * 0.4)))
+        left = [self._dmc[i] for i in range(t - k, t) if i in self._dmc]
+        right = [self._dmc[i] for i in range(t + 1, t + k + 1) if i in self._dmc]
+        lv = float(np.median(left)) if left else 0.0
+        rv = float(np.median(right)) if right else 0.0
+        return max(lv, rv)
+
+    def _check_cut(self, t: int) -> None:
+        d = self._dmc.get(t)
+        prev = self._feats.get(t - 1)
+        if d is None or prev is None or prev.flat:
+            return
+        level = self._local_level(t)
+        spike = d >= CUT_ABS and d >= CUT_RATIO * level + CUT_MARGIN
+        jump = self._dh.get(t, 0.0) >= HIST_JUMP and d >= 1.5 * level + CUT_MARGIN
+        if not (spike or jump):
+            return
+        # keep only the strongest of adjacent spikes
+        if self._dmc.get(t + 1, 0.0) > d or (t - 1) in self._cut_frames:
+            return
+        if self._is_transient(t, d, level):
+            return
+        self._cut_frames.add(t)
+        self._times[t] = self._feats[t].t
+        self._cuts.append(Boundary(t, "cut", t, t, d))
+
+    def _is_transient(self, t: int, d: float, level: float) -> bool:
+        """A flash or a glitch: the picture before ``t`` returns within ~0.2 s."""
+        prev = self._feats[t - 1]
+        span = max(3, int(round(self.fps * 0.2)))
+        for k in range(1, span + 1):
+            later = self._feats.get(t + k)
+            if later is None:
+                return False
+            if _dist(prev, later) <= max(0.35 * d, 2.0 * level + 3.0):
+                middle = [self._feats[i] for i in range(t, t + k) if i in self._feats]
+                brighter = all(m.mean - prev.mean >= FLASH_GAIN for m in middle)
+                glitch = all(m.flat for m in middle)
+                return brighter or glitch
+        return False
+
+    def _check_dissolve(self, t: int) -> None:
+        ft = self._feats[t]
+        after = self._feats.get(t + 2)
+        for w in self.windows:
+            a = t - w
+            fa = self._feats.get(a)
+            before = self._feats.get(a - 2)
+            if fa is None or fa.flat:
+                continue
+            big = _dist(fa, ft)
+            if big < DISSOLVE_MIN_DIFF:
+                continue
+            if any(a < c <= t for c in self._cut_frames):
+                continue
+            steps = [self._dmc.get(i, 0.0) for i in range(a + 1, t + 1)]
+            if max(steps) > 0.5 * big:
+                continue
+            if _corr(fa.pic, ft.pic) > SAME_PICTURE_CORR:
+                continue
+            if before is not None and _dist(before, fa) > 0.45 * big:
+                continue
+            if after is not None and _dist(ft, after) > 0.45 * big:
+                continue
+            fit = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in range(a, t + 1)])
+            if fit is None:
+                continue
+            alphas, resid = fit
+            q = [alphas[len(alphas) * k // 4] for k in (1, 2, 3)]
+            if not (q[0] >= q[1] - 0.05 and q[1] >= q[2] - 0.05 and 0.2 <= q[1] <= 0.8):
+                continue
+            if q[0] - q[2] < 0.3:
+                continue
+            inside = resid[1:-1]
+            if inside.size == 0 or float(np.max(inside)) > DISSOLVE_MAX_RESIDUAL:
+                continue
+            start = a + int(np.argmax(alphas < 0.95))
+            mid = a + int(np.argmax(alphas <= 0.5))
+            end = a + int(np.argmax(alphas <= 0.05)) if np.any(alphas <= 0.05) else t
+            for i in (start, mid, end):
+                self._times[i] = self._feats[i].t
+            self._dissolves.append(Boundary(mid, "dissolve", start, end, big * (1.0 - float(inside.mean()))))
+
+    def _track_flat(self, t: int, feat: _Feat) -> None:
+        if feat.flat:
+            if self._flat_start is None:
+                self._flat_start = t
+                self._times[t] = feat.t
+            return
+        if self._flat_start is not None:
+            self._close_flat_run(t, at_end=False)
+
+    def _close_flat_run(self, t: int, at_end: bool) -> None:
+        b0 = self._flat_start
+        self._flat_start = None
+        if b0 is None or b0 == 0 or at_end:
+            return  # a flat opening or ending belongs to its shot
+        b1 = t - 1  # last flat frame
+        self._times[t] = self._feats[t].t if t in self._feats else t / self.fps
+        if (b1 - b0 + 1) > self.fps * 1.0:  # a long flat stretch is a shot of its own
+            self._times[b0] = self._feats[b0].t if b0 in self._feats else b0 / self.fps
+            self._fades.append(Boundary(b0, "fade", b0, b0, 100.0))
+            self._fades.append(Boundary(t, "fade", t, t, 100.0))
+        else:
+            mid = (b0 + t) // 2
+            self._times[mid] = self._feats[mid].t if mid in self._feats else mid / self.fps
+            self._fades.append(Boundary(mid, "fade", b0, b1, 100.0))
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / den if den > 0 else 1.0
+
+
+def _blend_fit(fa: np.ndarray, ft: np.ndarray, frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Blend weight of ``fa`` (1 = all fa, 0 = all ft) and relative residual for each frame."""
+    diff = (fa - ft).reshape(-1)
+    den = float(diff @ diff)
+    if den <= 0:
+        return None
+    stack = np.stack([f.reshape(-1) for f in frames]) - ft.reshape(1, -1)
+    alphas = stack @ diff / den
+    resid = stack - alphas[:, None] * diff[None, :]
+    rel = np.sqrt((resid ** 2).mean(axis=1)) / np.sqrt(den / diff.size)
+    return np.clip(alphas, -0.5, 1.5), rel
+
+
+def _cluster(cands: list[Boundary]) -> list[Boundary]:
+    """One boundary per group of overlapping dissolve candidates: the strongest one."""
+    out: list[Boundary] = []
+    for b in sorted(cands, key=lambda b: b.start):
+        if out and b.start <= out[-1].end:
+            if b.score > out[-1].score:
+                out[-1] = Boundary(b.frame, b.kind, min(b.start, out[-1].start), max(b.end, out[-1].end), b.score)
+            else:
+                out[-1] = Boundary(out[-1].frame, out[-1].kind, out[-1].start, max(b.end, out[-1].end), out[-1].score)
+            continue
+        out.append(b)
+    return out

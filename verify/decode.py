@@ -1,0 +1,213 @@
+"""The one decode pass: every video frame is decoded once, shrunk early and handed to the analyzers.
+
+Per frame the analyzers get a :class:`Frame` with a small luma picture (``ANALYSIS_W`` wide) taken
+straight from the decoder's Y plane (no colour conversion), and on request a small RGB thumbnail
+(``THUMB_LONG`` px on its long side, rotation and pixel aspect applied) for the few frames that need
+colour (keyframe candidates, fingerprints, scene labels).  Decoding runs in FFmpeg's own threads
+inside PyAV; damaged packets are skipped and counted instead of ending the pass.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import av
+import cv2
+import numpy as np
+
+ANALYSIS_W = 64  # luma picture for per-frame analysis: 64 x 36 for 16:9
+THUMB_LONG = 384  # long side of colour thumbnails
+
+_FAST_YUV = {"yuv420p", "yuvj420p"}
+# pixel formats whose first plane is 8-bit luma
+_Y8 = _FAST_YUV | {"yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "yuv411p", "yuv410p", "yuv440p",
+                   "nv12", "nv21", "gray"}
+
+
+@dataclass
+class DecodeStats:
+    frames: int = 0
+    first_time: float | None = None
+    last_time: float | None = None
+    frame_duration: float = 0.0
+    errors: int = 0  # packets or frames the decoder rejected
+    corrupt_frames: int = 0  # frames FFmpeg marked as corrupt
+    error_messages: list[str] = field(default_factory=list)
+    stopped_early: str | None = None  # why the pass ended before the end of the stream
+    seconds: float = 0.0
+
+    @property
+    def decoded_duration(self) -> float:
+        if self.first_time is None or self.last_time is None:
+            return 0.0
+        return max(0.0, self.last_time - self.first_time + self.frame_duration)
+
+
+class Frame:
+    """One decoded frame as the analyzers see it."""
+
+    __slots__ = ("index", "t", "gray", "_av", "rotation", "display", "_rgb")
+
+    def __init__(self, index: int, t: float, gray: np.ndarray, av_frame: av.VideoFrame,
+                 rotation: int, display: tuple[int, int]):
+        self.index = index
+        self.t = t  # seconds from the start of the stream
+        self.gray = gray  # uint8 luma, ANALYSIS_W wide, coded orientation
+        self._av = av_frame
+        self.rotation = rotation  # degrees clockwise for display
+        self.display = display  # displayed (width, height)
+        self._rgb: np.ndarray | None = None
+
+    def rgb(self) -> np.ndarray:
+        """RGB uint8 thumbnail as a viewer would see the frame (rotated, square pixels)."""
+        if self._rgb is None:
+            self._rgb = thumbnail(self._av, self.rotation, self.display)
+        return self._rgb
+
+
+def thumb_size(display: tuple[int, int], long_side: int = THUMB_LONG) -> tuple[int, int]:
+    w, h = display
+    scale = min(1.0, long_side / max(w, h))
+    return max(2, int(round(w * scale / 2)) * 2), max(2, int(round(h * scale / 2)) * 2)
+
+
+def thumbnail(frame: av.VideoFrame, rotation: int, display: tuple[int, int],
+              long_side: int = THUMB_LONG) -> np.ndarray:
+    """Small RGB picture of ``frame`` in display geometry (``display`` = displayed width, height)."""
+    tw, th = thumb_size(display, long_side)
+    # size before rotation
+    cw, ch = (th, tw) if rotation in (90, 270) else (tw, th)
+    if frame.format.name in _FAST_YUV:
+        y = _plane(frame, 0, frame.height, frame.width)
+        u = _plane(frame, 1, (frame.height + 1) // 2, (frame.width + 1) // 2)
+        v = _plane(frame, 2, (frame.height + 1) // 2, (frame.width + 1) // 2)
+        ys = cv2.resize(y, (cw, ch), interpolation=cv2.INTER_AREA)
+        us = cv2.resize(u, (cw // 2, ch // 2), interpolation=cv2.INTER_AREA)
+        vs = cv2.resize(v, (cw // 2, ch // 2), interpolation=cv2.INTER_AREA)
+        i420 = np.concatenate([ys.reshape(-1), us.reshape(-1), vs.reshape(-1)]).reshape(ch * 3 // 2, cw)
+        rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+    else:
+        rgb = frame.reformat(width=cw, height=ch, format="rgb24").to_ndarray()
+    return rotate(rgb, rotation)
+
+
+def rotate(img: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a picture clockwise by ``rotation`` degrees (0, 90, 180, 270)."""
+    if rotation == 90:
+        return np.ascontiguousarray(np.rot90(img, k=-1))
+    if rotation == 180:
+        return np.ascontiguousarray(img[::-1, ::-1])
+    if rotation == 270:
+        return np.ascontiguousarray(np.rot90(img, k=1))
+    return img
+
+
+def _plane(frame: av.VideoFrame, i: int, rows: int, cols: int) -> np.ndarray:
+    p = frame.planes[i]
+    return np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:rows, :cols]
+
+
+def small_gray(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
+    """Luma of ``frame`` shrunk to ``size`` (w, h), straight from the Y plane when there is one."""
+    name = frame.format.name
+    if name in _Y8:
+        y = _plane(frame, 0, frame.height, frame.width)
+        step = max(1, min(frame.width // (size[0] * 4), frame.height // (size[1] * 4)))
+        if step > 1:  # cheap decimation first, then a proper area average
+            y = y[::step, ::step]
+        return cv2.resize(y, size, interpolation=cv2.INTER_AREA)
+    return frame.reformat(width=size[0], height=size[1], format="gray").to_ndarray()
+
+
+def analysis_size(coded: tuple[int, int]) -> tuple[int, int]:
+    w, h = coded
+    ah = max(8, int(round(ANALYSIS_W * h / max(1, w))))
+    return ANALYSIS_W, min(ah, 4 * ANALYSIS_W)
+
+
+def display_geometry(width: int, height: int, sar: float | None, rotation: int) -> tuple[int, int]:
+    """Displayed (width, height): square pixels first, then the rotation."""
+    if sar and sar > 0 and abs(sar - 1.0) > 1e-3:
+        width = max(2, int(round(width * sar / 2)) * 2)
+    return (height, width) if rotation in (90, 270) else (width, height)
+
+
+def frame_rotation(frame: av.VideoFrame) -> int:
+    """Degrees clockwise the stored picture must be turned for display (display-matrix side data)."""
+    ccw = int(round(getattr(frame, "rotation", 0) or 0))
+    return (-ccw) % 360 if ccw % 90 == 0 else 0
+
+
+def decode_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                  stats: DecodeStats, max_seconds: float | None = None,
+                  progress: Callable[[float], None] | None = None) -> Iterator[Frame]:
+    """Yield every decodable frame of ``stream`` once, in presentation order."""
+    stream.thread_type = "AUTO"
+    tb = float(stream.time_base) if stream.time_base else 0.0
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    stats.frame_duration = 1.0 / float(rate) if rate else 0.04
+    sar = float(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else None
+    size: tuple[int, int] | None = None
+    rotation = 0
+    display = (0, 0)
+    start = time.perf_counter()
+    index = 0
+    last_t = -1.0
+    for av_frame in _robust_decode(container, stream, stats):
+        if size is None:  # geometry of the first frame holds for the whole pass
+            size = analysis_size((av_frame.width, av_frame.height))
+            rotation = frame_rotation(av_frame)
+            display = display_geometry(av_frame.width, av_frame.height, sar, rotation)
+        if av_frame.pts is not None and tb:
+            t = av_frame.pts * tb
+        else:
+            t = (last_t + stats.frame_duration + (stats.first_time or 0.0)) if last_t >= 0 else 0.0
+        if stats.first_time is None:
+            stats.first_time = t
+        t -= stats.first_time
+        if t <= last_t:  # broken timestamps: keep time monotonic
+            t = last_t + stats.frame_duration
+        last_t = t
+        if getattr(av_frame, "is_corrupt", False):
+            stats.corrupt_frames += 1
+        gray = small_gray(av_frame, size)
+        yield Frame(index, t, gray, av_frame, rotation, display)
+        index += 1
+        stats.frames = index
+        stats.last_time = t + stats.first_time
+        if progress is not None and index % 25 == 0:
+            progress(t)
+        if max_seconds is not None and t >= max_seconds:
+            stats.stopped_early = f"stopped at the {max_seconds:g} s limit"
+            break
+    stats.seconds = time.perf_counter() - start
+
+
+def _robust_decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                   stats: DecodeStats) -> Iterable[av.VideoFrame]:
+    """Decode packet by packet so that one damaged packet costs one error, not the whole pass."""
+    demux = container.demux(stream)
+    while True:
+        try:
+            packet = next(demux)
+        except StopIteration:
+            break
+        except (av.error.FFmpegError, OSError) as exc:  # unreadable container data: stop here
+            stats.errors += 1
+            _note(stats, f"demux: {exc}")
+            stats.stopped_early = "the container could not be read further"
+            break
+        try:
+            frames = packet.decode()
+        except (av.error.FFmpegError, ValueError) as exc:
+            stats.errors += 1
+            _note(stats, f"decode: {exc}")
+            continue
+        yield from frames
+
+
+def _note(stats: DecodeStats, message: str) -> None:
+    if len(stats.error_messages) < 10:
+        stats.error_messages.append(message)

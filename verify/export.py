@@ -1,0 +1,92 @@
+"""Full-resolution keyframe JPEGs (``--keyframes DIR``), for reverse image search.
+
+Keyframes are chosen during the decode pass on small pictures; here each chosen frame is fetched
+again at full resolution by a seek, turned upright and written as ``<clip>-shot-003-12.40s.jpg``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .decode import rotate
+from .report import Report
+
+
+def safe_stem(path: Path) -> str:
+    """A file-name stem made of harmless characters that cannot leave the output folder."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("._") or "clip"
+    return stem[:80]
+
+
+def keyframe_name(stem: str, index: int, t: float) -> str:
+    return f"{stem}-shot-{index:03d}-{t:.2f}s.jpg"
+
+
+def write_keyframes(src: Path, report: Report, outdir: Path) -> None:
+    outdir.mkdir(parents=True, exist_ok=True)
+    stem = safe_stem(src)
+    if report.media.kind == "image":
+        from .still import load_still
+
+        rgb, _, _ = load_still(src)
+        shot = report.shots[0]
+        shot.keyframe = str(_write(outdir / keyframe_name(stem, 0, 0.0), rgb))
+        return
+    for shot, rgb in zip(report.shots, _frames_at(src, report)):
+        if rgb is not None:
+            shot.keyframe = str(_write(outdir / keyframe_name(stem, shot.index, shot.keyframe_s), rgb))
+
+
+def _frames_at(src: Path, report: Report):
+    """Full-resolution RGB frame, upright, at each shot's keyframe time (None where it fails)."""
+    import av
+
+    start = float(report.analysis.get("decode", {}).get("start_s", 0.0))
+    display = (report.media.width or 0, report.media.height or 0)
+    with av.open(str(src), metadata_errors="ignore") as container:
+        vs = container.streams.video[0]
+        vs.thread_type = "AUTO"
+        tb = float(vs.time_base)
+        half = 0.5 / (report.media.fps or 25.0)
+        for shot in report.shots:
+            target = shot.keyframe_s + start
+            rgb = None
+            try:
+                container.seek(int(target / tb), stream=vs, backward=True, any_frame=False)
+                for frame in container.decode(vs):
+                    if frame.pts is None or frame.pts * tb >= target - half:
+                        rgb = _upright(frame, report.media.rotation, display)
+                        break
+            except (av.error.FFmpegError, ValueError):
+                rgb = None
+            yield rgb
+
+
+def _upright(frame, rotation: int, display: tuple[int, int]) -> np.ndarray:
+    rgb = frame.to_ndarray(format="rgb24")
+    rgb = rotate(rgb, rotation)
+    if display[0] and display[1] and (rgb.shape[1], rgb.shape[0]) != display:
+        rgb = cv2.resize(rgb, display, interpolation=cv2.INTER_AREA)
+    return rgb
+
+
+def _write(target: Path, rgb: np.ndarray) -> Path:
+    """Write atomically: a half-written JPEG never takes the final name."""
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    if not ok:
+        raise OSError(f"cannot encode {target.name}")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.tobytes())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,1 @@
+"""Renderers: they only read the report model (``verify/report.py``)."""

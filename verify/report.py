@@ -1,0 +1,128 @@
+"""The typed report model: the single contract between analysis and renderers.
+
+Analyzers fill a :class:`Report`; renderers (terminal, JSON, later HTML) only read it.
+``Report.to_dict()`` produces the JSON contract documented in README.md.  When a key
+changes meaning or disappears, bump ``SCHEMA_VERSION``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+Severity = Literal["info", "warning", "critical"]
+SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass
+class FileInfo:
+    path: str
+    sha256: str
+    size_bytes: int
+
+
+@dataclass
+class MediaInfo:
+    container: str | None = None
+    duration_s: float | None = None
+    width: int | None = None  # as displayed: rotation and sample aspect ratio applied
+    height: int | None = None
+    fps: float | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    rotation: int = 0  # degrees clockwise the stored picture is turned for display
+    kind: Literal["video", "image"] = "video"
+    coded_width: int | None = None
+    coded_height: int | None = None
+    frame_count: int | None = None  # frames actually decoded
+    decoded_duration_s: float | None = None  # how far the stream actually decoded
+    pixel_format: str | None = None
+    bit_rate: int | None = None
+    audio_channels: int | None = None
+    audio_sample_rate: int | None = None
+
+
+@dataclass
+class Location:
+    lat: float
+    lon: float
+    alt: float | None = None
+
+
+@dataclass
+class Metadata:
+    creation_time: str | None = None  # ISO 8601, UTC, "Z" suffix
+    creation_time_source: str | None = None  # which tag it came from
+    creation_time_local: str | None = None  # as recorded, with its UTC offset when known
+    location: Location | None = None
+    make: str | None = None
+    model: str | None = None
+    software: str | None = None
+    encoder: str | None = None
+    handlers: list[str] = field(default_factory=list)
+    tags: dict[str, Any] = field(default_factory=dict)  # every raw tag, "format:key" / "stream0:key" / "exif:key"
+
+
+@dataclass
+class Flag:
+    code: str
+    severity: Severity
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Shot:
+    index: int
+    start_s: float
+    end_s: float
+    keyframe_s: float
+    keyframe: str | None = None  # path of the JPEG written with --keyframes
+    phash: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    start_frame: int | None = None
+    end_frame: int | None = None  # exclusive
+    transition: str = "start"  # how this shot begins: start | cut | dissolve | fade
+
+
+@dataclass
+class Scenes:
+    street_seconds: float | None = None
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    file: FileInfo
+    media: MediaInfo
+    metadata: Metadata = field(default_factory=Metadata)
+    flags: list[Flag] = field(default_factory=list)
+    shots: list[Shot] = field(default_factory=list)
+    scenes: Scenes = field(default_factory=Scenes)
+    reused: list[dict[str, Any]] = field(default_factory=list)
+    reference_search: dict[str, Any] = field(
+        default_factory=lambda: {"searched": False, "note": "no reference set was searched"}
+    )
+    analysis: dict[str, Any] = field(default_factory=dict)  # timings, versions, claimed date
+    tool: dict[str, str] = field(default_factory=dict)
+
+    def add_flag(self, code: str, severity: Severity, message: str, **evidence: Any) -> None:
+        self.flags.append(Flag(code, severity, message, evidence))
+
+    def flag_codes(self) -> set[str]:
+        return {f.code for f in self.flags}
+
+    def to_dict(self) -> dict[str, Any]:
+        from . import __version__
+
+        d = asdict(self)
+        d["tool"] = self.tool or {"name": "verify", "version": __version__}
+        d["flags"] = sorted(d["flags"], key=lambda f: -SEVERITY_ORDER[f["severity"]])
+        ordered = {"schema_version": SCHEMA_VERSION}
+        for key in ("tool", "file", "media", "metadata", "flags", "shots", "scenes", "reused",
+                    "reference_search", "analysis"):
+            ordered[key] = d[key]
+        return ordered
