@@ -1,6 +1,6 @@
 """Keyframes: one representative frame per shot, with its pHash and PDQ.
 
-Candidates are sampled about six times a second (plus the frames right after a possible cut, so
+Candidates are sampled about four times a second (plus the frames right after a possible cut, so
 that even a three-frame shot has one).  When the shot detector says a stretch of the clip is
 settled, each finished shot gets its keyframe: the sharpest frame (variance of the Laplacian) that
 is also typical of the shot (close to the shot's median picture), away from dissolves and fades,
@@ -58,7 +58,7 @@ class KeyframePicker(Analyzer):
 
     def start(self, info: StreamInfo) -> None:
         self.fps = info.fps or 25.0
-        self.stride = max(1, int(round(self.fps / 6)))
+        self.stride = max(1, int(round(self.fps / 4)))
 
     def process(self, frame: Frame) -> None:
         take = frame.index % self.stride == 0 or self._take_next or self.shots.possible_cut_now

@@ -36,7 +36,8 @@ HIST_JUMP = 0.40  # histogram change (0-1) that makes a cut even inside motion
 DISSOLVE_MIN_DIFF = 11.0  # end pictures of a dissolve differ at least this much
 DISSOLVE_MAX_RESIDUAL = 0.32  # middle frames are blends of the ends within this relative error
 SAME_PICTURE_CORR = 0.88  # ends this correlated are one picture under a lighting change
-FLASH_GAIN = 8.0  # transient frames this much brighter than before are a flash
+FLASH_GAIN = 8.0
+DUPLICATE_DIFF = 0.6  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
 @dataclass
@@ -118,7 +119,9 @@ class ShotDetector(Analyzer):
             self.motion_t.append(frame.t)
             self.motion_dx.append(dx)
             self.motion_dy.append(dy)
-            self.possible_cut_now = d >= CUT_ABS or self._dh[n] >= HIST_JUMP
+            k = max(5, int(round(self.fps * 0.4)))
+            level = _level([self._dmc[i] for i in range(n - k, n) if i in self._dmc])
+            self.possible_cut_now = (d >= CUT_ABS and d >= CUT_RATIO * level + CUT_MARGIN) or self._dh[n] >= HIST_JUMP
         while self._next <= n - self.lookahead:
             self._decide(self._next)
             self._next += 1
@@ -189,7 +192,8 @@ class ShotDetector(Analyzer):
         plain = float(np.mean(np.abs(cur.pic - prev.pic)))
         if self._window is None or self._window.shape != cur.pic.shape:
             self._window = cv2.createHanningWindow((cur.pic.shape[1], cur.pic.shape[0]), cv2.CV_32F)
-        (dx, dy), response = cv2.phaseCorrelate(prev.pic, cur.pic, self._window)
+        # copies: OpenCV 5 applies the window to its inputs in place
+        (dx, dy), response = cv2.phaseCorrelate(prev.pic.copy(), cur.pic.copy(), self._window)
         if response < 0.05 or (abs(dx) < 0.5 and abs(dy) < 0.5):
             return plain, (dx if response >= 0.05 else 0.0), (dy if response >= 0.05 else 0.0)
         h, w = cur.pic.shape
@@ -220,9 +224,7 @@ class ShotDetector(Analyzer):
         k = max(5, int(round(self.fps * 0.4)))
         left = [self._dmc[i] for i in range(t - k, t) if i in self._dmc]
         right = [self._dmc[i] for i in range(t + 1, t + k + 1) if i in self._dmc]
-        lv = float(np.median(left)) if left else 0.0
-        rv = float(np.median(right)) if right else 0.0
-        return max(lv, rv)
+        return max(_level(left), _level(right))
 
     def _check_cut(self, t: int) -> None:
         d = self._dmc.get(t)
@@ -244,19 +246,31 @@ class ShotDetector(Analyzer):
         self._cuts.append(Boundary(t, "cut", t, t, d))
 
     def _is_transient(self, t: int, d: float, level: float) -> bool:
-        """A flash or a glitch: the picture before ``t`` returns within ~0.2 s."""
-        prev = self._feats[t - 1]
+        """A flash or a glitch rather than a cut: the picture from before comes back within ~0.2 s.
+
+        Frames in between count as a transient when there is only one of them (a damaged or
+        stray frame), when all are brighter than before (a flash) or when all are flat.
+        """
         span = max(3, int(round(self.fps * 0.2)))
-        for k in range(1, span + 1):
-            later = self._feats.get(t + k)
-            if later is None:
-                return False
-            if _dist(prev, later) <= max(0.35 * d, 2.0 * level + 3.0):
-                middle = [self._feats[i] for i in range(t, t + k) if i in self._feats]
-                brighter = all(m.mean - prev.mean >= FLASH_GAIN for m in middle)
-                glitch = all(m.flat for m in middle)
-                return brighter or glitch
+        near = max(0.35 * d, 2.0 * level + 3.0)
+        for k in range(1, span + 1):  # t starts the transient: does the old picture come back?
+            before, later = self._feats.get(t - 1), self._feats.get(t + k)
+            if before is not None and later is not None and _dist(before, later) <= near \
+                    and self._transient_between(t - 1, t + k):
+                return True
+        for k in range(2, span + 2):  # t ends a transient: was this picture there just before it?
+            before, cur = self._feats.get(t - k), self._feats.get(t)
+            if before is not None and cur is not None and _dist(before, cur) <= near \
+                    and self._transient_between(t - k, t):
+                return True
         return False
+
+    def _transient_between(self, i: int, j: int) -> bool:
+        middle = [self._feats[m] for m in range(i + 1, j) if m in self._feats]
+        if len(middle) <= 1:
+            return True
+        ref = self._feats[i]
+        return all(m.mean - ref.mean >= FLASH_GAIN for m in middle) or all(m.flat for m in middle)
 
     def _check_dissolve(self, t: int) -> None:
         ft = self._feats[t]
@@ -324,6 +338,12 @@ class ShotDetector(Analyzer):
             mid = (b0 + t) // 2
             self._times[mid] = self._feats[mid].t if mid in self._feats else mid / self.fps
             self._fades.append(Boundary(mid, "fade", b0, b1, 100.0))
+
+
+def _level(diffs: list[float]) -> float:
+    """Typical frame-to-frame change, ignoring repeated frames (frame-rate conversion duplicates)."""
+    moving = [d for d in diffs if d > DUPLICATE_DIFF]
+    return float(np.median(moving)) if moving else 0.0
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:

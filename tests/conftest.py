@@ -1,0 +1,29 @@
+"""Shared fixtures: paths, ground truth, and each fixture clip analysed once per test session."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@lru_cache(maxsize=None)
+def truth() -> dict:
+    return json.loads((FIXTURES / "truth.json").read_text())
+
+
+@lru_cache(maxsize=None)
+def analysed(name: str):
+    """The Analysis of a fixture clip (cached: each clip is decoded once per session)."""
+    from verify.pipeline import Options, analyse
+
+    return analyse(FIXTURES / name, Options())
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
