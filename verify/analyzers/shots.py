@@ -54,8 +54,9 @@ class _Feat:
 
     def __init__(self, gray: np.ndarray, t: float):
         self.pic = gray.astype(np.float32)
-        self.mean = float(self.pic.mean())
-        self.std = float(self.pic.std())
+        mean, std = cv2.meanStdDev(self.pic)
+        self.mean = float(mean[0, 0])
+        self.std = float(std[0, 0])
         self.hist = np.bincount(gray.reshape(-1) >> 3, minlength=32).astype(np.float32) / gray.size
         self.t = t
 
@@ -65,7 +66,8 @@ class _Feat:
 
 
 def _dist(a: _Feat, b: _Feat) -> float:
-    return float(np.mean(np.abs(a.pic - b.pic)))
+    """Mean absolute luma difference (0-255) of two frames."""
+    return cv2.norm(a.pic, b.pic, cv2.NORM_L1) / a.pic.size
 
 
 class ShotDetector(Analyzer):
@@ -189,7 +191,7 @@ class ShotDetector(Analyzer):
 
     # -- internals -----------------------------------------------------------------------------
     def _motion_compensated_diff(self, prev: _Feat, cur: _Feat) -> tuple[float, float, float]:
-        plain = float(np.mean(np.abs(cur.pic - prev.pic)))
+        plain = _dist(prev, cur)
         if self._window is None or self._window.shape != cur.pic.shape:
             self._window = cv2.createHanningWindow((cur.pic.shape[1], cur.pic.shape[0]), cv2.CV_32F)
         # copies: OpenCV 5 applies the window to its inputs in place
@@ -342,8 +344,11 @@ class ShotDetector(Analyzer):
 
 def _level(diffs: list[float]) -> float:
     """Typical frame-to-frame change, ignoring repeated frames (frame-rate conversion duplicates)."""
-    moving = [d for d in diffs if d > DUPLICATE_DIFF]
-    return float(np.median(moving)) if moving else 0.0
+    moving = sorted(d for d in diffs if d > DUPLICATE_DIFF)
+    if not moving:
+        return 0.0
+    mid = len(moving) // 2
+    return moving[mid] if len(moving) % 2 else 0.5 * (moving[mid - 1] + moving[mid])
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
