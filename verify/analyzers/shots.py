@@ -37,7 +37,8 @@ DISSOLVE_MIN_DIFF = 11.0  # end pictures of a dissolve differ at least this much
 DISSOLVE_MAX_RESIDUAL = 0.32  # middle frames are blends of the ends within this relative error
 SAME_PICTURE_CORR = 0.88  # ends this correlated are one picture under a lighting change
 FLASH_GAIN = 8.0
-DUPLICATE_DIFF = 0.6  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
+DUPLICATE_DIFF = 0.6
+STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
 @dataclass
@@ -85,6 +86,7 @@ class ShotDetector(Analyzer):
         self._n = -1  # last frame seen
         self._last_t = 0.0
         self._cut_frames: set[int] = set()
+        self._last_cut = -1
         self._cuts: list[Boundary] = []
         self._dissolves: list[Boundary] = []
         self._fades: list[Boundary] = []
@@ -102,7 +104,7 @@ class ShotDetector(Analyzer):
     def start(self, info: StreamInfo) -> None:
         self.fps = info.fps if info.fps and info.fps > 0 else 25.0
         self.lookahead = max(6, int(round(self.fps * 0.4)))
-        self.windows = sorted({max(4, int(round(self.fps * s))) for s in (0.25, 0.4, 0.6, 0.8, 1.0, 1.3, 1.7, 2.1)})
+        self.windows = sorted({max(4, int(round(self.fps * s))) for s in (0.25, 0.5, 0.8, 1.2, 1.6, 2.1)})
         self.keep = self.windows[-1] + 2 * self.lookahead + 8
 
     def process(self, frame: Frame) -> None:
@@ -192,6 +194,8 @@ class ShotDetector(Analyzer):
     # -- internals -----------------------------------------------------------------------------
     def _motion_compensated_diff(self, prev: _Feat, cur: _Feat) -> tuple[float, float, float]:
         plain = _dist(prev, cur)
+        if plain < STILL_DIFF:  # nothing moved enough to matter: skip the phase correlation
+            return plain, 0.0, 0.0
         if self._window is None or self._window.shape != cur.pic.shape:
             self._window = cv2.createHanningWindow((cur.pic.shape[1], cur.pic.shape[0]), cv2.CV_32F)
         # copies: OpenCV 5 applies the window to its inputs in place
@@ -244,6 +248,7 @@ class ShotDetector(Analyzer):
         if self._is_transient(t, d, level):
             return
         self._cut_frames.add(t)
+        self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
 
@@ -275,37 +280,36 @@ class ShotDetector(Analyzer):
         return all(m.mean - ref.mean >= FLASH_GAIN for m in middle) or all(m.flat for m in middle)
 
     def _check_dissolve(self, t: int) -> None:
+        """Is ``t`` the end of a dissolve? Cheap tests first: most frames leave after one or two."""
         ft = self._feats[t]
         after = self._feats.get(t + 2)
-        for w in self.windows:
+        for w in self.windows:  # ascending, so the window start moves back
             a = t - w
+            if a < self._last_cut:  # this and every longer window contain a cut
+                break
             fa = self._feats.get(a)
-            before = self._feats.get(a - 2)
             if fa is None or fa.flat:
                 continue
             big = _dist(fa, ft)
             if big < DISSOLVE_MIN_DIFF:
                 continue
-            if any(a < c <= t for c in self._cut_frames):
+            if after is not None and _dist(ft, after) > 0.45 * big:
+                continue  # the picture after t still changes fast: not the end of a transition
+            before = self._feats.get(a - 2)
+            if before is not None and _dist(before, fa) > 0.45 * big:
                 continue
-            steps = [self._dmc.get(i, 0.0) for i in range(a + 1, t + 1)]
-            if max(steps) > 0.5 * big:
+            mid_alpha, mid_resid = _blend_one(fa.pic, ft.pic, self._feats[a + w // 2].pic)
+            if not 0.2 <= mid_alpha <= 0.8 or mid_resid > DISSOLVE_MAX_RESIDUAL:
+                continue
+            quarters = [self._feats[a + w * k // 4].pic for k in (1, 2, 3)]
+            fit = _blend_fit(fa.pic, ft.pic, quarters)
+            if fit is None or not _blend_shape(fit[0]) or float(fit[1].max()) > DISSOLVE_MAX_RESIDUAL:
+                continue
+            if max(self._dmc.get(i, 0.0) for i in range(a + 1, t + 1)) > 0.5 * big:
                 continue
             if _corr(fa.pic, ft.pic) > SAME_PICTURE_CORR:
                 continue
-            if before is not None and _dist(before, fa) > 0.45 * big:
-                continue
-            if after is not None and _dist(ft, after) > 0.45 * big:
-                continue
-            fit = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in range(a, t + 1)])
-            if fit is None:
-                continue
-            alphas, resid = fit
-            q = [alphas[len(alphas) * k // 4] for k in (1, 2, 3)]
-            if not (q[0] >= q[1] - 0.05 and q[1] >= q[2] - 0.05 and 0.2 <= q[1] <= 0.8):
-                continue
-            if q[0] - q[2] < 0.3:
-                continue
+            alphas, resid = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in range(a, t + 1)])
             inside = resid[1:-1]
             if inside.size == 0 or float(np.max(inside)) > DISSOLVE_MAX_RESIDUAL:
                 continue
@@ -356,6 +360,23 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
     b = b - b.mean()
     den = float(np.sqrt((a * a).sum() * (b * b).sum()))
     return float((a * b).sum()) / den if den > 0 else 1.0
+
+
+def _blend_one(fa: np.ndarray, ft: np.ndarray, fm: np.ndarray) -> tuple[float, float]:
+    """Blend weight of ``fa`` in ``fm`` (between ``fa`` and ``ft``) and the relative residual."""
+    diff = (fa - ft).ravel()
+    den = float(diff @ diff)
+    if den <= 0:
+        return 0.0, 1.0
+    x = (fm - ft).ravel()
+    alpha = float(x @ diff) / den
+    r = x - alpha * diff
+    return alpha, float(np.sqrt(float(r @ r) / den))
+
+
+def _blend_shape(q: np.ndarray) -> bool:
+    """Blend weights at a quarter, half and three quarters of a window fall like a dissolve's."""
+    return bool(q[0] >= q[1] - 0.05 and q[1] >= q[2] - 0.05 and 0.2 <= q[1] <= 0.8 and q[0] - q[2] >= 0.3)
 
 
 def _blend_fit(fa: np.ndarray, ft: np.ndarray, frames: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
