@@ -75,11 +75,13 @@ def _bad_inputs(tmp: Path) -> dict[str, Path]:
     rand.write_bytes(bytes(range(256)) * 64)
     header = tmp / "header.mp4"
     header.write_bytes((FIXTURES / "ministry.mp4").read_bytes()[:64])
+    broken_jpg = tmp / "broken.jpg"
+    broken_jpg.write_bytes(b"\xff\xd8\xff\xe0" + bytes(200))
     return {"empty": empty, "text": text, "random": rand, "header": header,
-            "missing": tmp / "nope.mp4", "directory": tmp}
+            "missing": tmp / "nope.mp4", "directory": tmp, "broken_jpg": broken_jpg}
 
 
-@pytest.mark.parametrize("kind", ["empty", "text", "random", "header", "missing", "directory"])
+@pytest.mark.parametrize("kind", ["empty", "text", "random", "header", "missing", "directory", "broken_jpg"])
 def test_bad_input_gets_one_line_naming_the_file_and_exit_2(tmp_path, kind):
     bad = _bad_inputs(tmp_path)[kind]
     p = run(bad, "-q")
@@ -114,3 +116,14 @@ def test_bad_claimed_date_is_a_usage_error():
 def test_version():
     p = run("--version")
     assert p.returncode == 0 and p.stdout.strip() == "verify 0.1.0"
+
+
+def test_audio_only_file_says_no_video_stream(tmp_path):
+    import imageio_ffmpeg
+
+    audio = tmp_path / "voice.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                    "-c:a", "aac", str(audio)], check=True, timeout=60)
+    p = run(audio, "-q")
+    assert p.returncode == 2
+    assert "voice.mp4" in p.stderr and "no video stream" in p.stderr and "audio" in p.stderr
