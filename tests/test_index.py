@@ -1,0 +1,136 @@
+"""The known-footage index: CLI commands, default location, transactional writes, and the main
+command's search with --index / --known on real footage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reuse_material import FIXTURES, excerpt
+from verify.matching.footage import fingerprint_files, media_files
+from verify.matching.store import Store
+
+VERIFY = [sys.executable, "-m", "verify"]
+MINISTRY = FIXTURES / "ministry.mp4"
+
+
+def run(*args, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*VERIFY, *map(str, args)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """A folder of known footage: the cup shot of ministry.mp4 (as an archive holds it) and a photo."""
+    folder = tmp_path_factory.mktemp("archive")
+    excerpt(MINISTRY, 16, 8, folder / "cup-2015.mp4")
+    (folder / "photo.jpg").write_bytes((FIXTURES / "photo.jpg").read_bytes())
+    (folder / "notes.txt").write_text("not media")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def db(archive, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "index.sqlite"
+    p = run("index", "add", archive / "cup-2015.mp4", "--index", path, "--title", "Cup, archived",
+            "--date", "2015-01-01", "--source", "Archive X")
+    assert p.returncode == 0, p.stderr
+    assert "#1" in p.stdout and "added 1 of 1" in p.stdout
+    return path
+
+
+def test_add_list_stats_remove(db, archive):
+    p = run("index", "list", "--index", db, "--json")
+    assert p.returncode == 0, p.stderr
+    refs = [json.loads(line) for line in p.stdout.splitlines()]
+    assert len(refs) == 1
+    assert (refs[0]["title"], refs[0]["date"], refs[0]["source"], refs[0]["kind"]) == (
+        "Cup, archived", "2015-01-01", "Archive X", "video")
+    assert refs[0]["duration_s"] == pytest.approx(8.0, abs=0.1)
+    # the same file again is skipped, a folder adds the rest (the photo; notes.txt is not media)
+    p = run("index", "add", archive, "--index", db)
+    assert p.returncode == 0, p.stderr
+    assert "already in the index as #1" in p.stderr and "added 1 of 2" in p.stdout
+    stats = json.loads(run("index", "stats", "--index", db, "--json").stdout)
+    assert (stats["references"], stats["videos"], stats["images"]) == (2, 1, 1)
+    assert stats["fingerprints"] > 1000 and stats["samples"] >= 60
+    p = run("index", "remove", "2", "--index", db)
+    assert p.returncode == 0 and "removed #2" in p.stdout
+    assert run("index", "remove", "2", "--index", db).returncode == 2
+    assert json.loads(run("index", "stats", "--index", db, "--json").stdout)["references"] == 1
+
+
+def test_default_location_and_bad_input(tmp_path, archive):
+    env = {"VERIFY_INDEX": str(tmp_path / "env" / "idx.sqlite")}
+    assert run("index", "add", archive / "photo.jpg", env=env).returncode == 0
+    assert (tmp_path / "env" / "idx.sqlite").exists()
+    assert json.loads(run("index", "stats", "--json", env=env).stdout)["images"] == 1
+    p = run("index", "add", tmp_path / "missing.mp4", "--index", tmp_path / "x.sqlite")
+    assert p.returncode == 2 and p.stderr.startswith("verify: error:") and "Traceback" not in p.stderr
+    p = run("index", "add", archive / "photo.jpg", "--index", tmp_path / "y.sqlite", "--date", "last year")
+    assert p.returncode == 2 and "YYYY-MM-DD" in p.stderr
+    p = run("index", "list", "--index", tmp_path / "none.sqlite")
+    assert p.returncode == 2 and "no index" in p.stderr
+
+
+def test_interrupted_add_leaves_the_index_as_it_was(tmp_path, archive):
+    path = tmp_path / "t.sqlite"
+    with Store(path) as store:
+        store.add_many(fingerprint_files([archive / "photo.jpg"], store))
+        before = [(r.id, r.sha256) for r in store.refs()]
+
+    def interrupted(items):
+        for n, item in enumerate(items):
+            if n == 1:
+                raise KeyboardInterrupt  # Ctrl-C while the second file is being fingerprinted
+            yield item
+
+    with Store(path) as store:
+        files = media_files(archive)  # the photo is already in: the video goes in first
+        with pytest.raises(KeyboardInterrupt):
+            store.add_many(interrupted(fingerprint_files(list(reversed(files)), store)))
+    with Store(path) as store:
+        assert [(r.id, r.sha256) for r in store.refs()] == before
+        assert store.stats()["fingerprints"] == sum(r.prints for r in store.refs())
+        assert store.db.execute("SELECT COUNT(*) FROM prints").fetchone()[0] == 1
+
+
+def test_main_command_with_index_finds_the_reused_span(db, tmp_path):
+    out = tmp_path / "r.json"
+    p = run(MINISTRY, "--index", db, "--claimed-date", "2023-12-20", "--json", out)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(out.read_text())
+    assert r["reference_search"]["searched"] is True and r["reference_search"]["index"] == str(db)
+    assert r["reference_search"]["references"] == 1 and r["reference_search"]["fingerprints"] > 1000
+    assert len(r["reused"]) == 1
+    f = r["reused"][0]
+    assert set(f) == {"start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "distance", "confidence"}
+    assert f["start_s"] == pytest.approx(16.0, abs=0.5) and f["end_s"] == pytest.approx(24.0, abs=0.5)
+    assert f["ref_start_s"] == pytest.approx(0.0, abs=0.5) and f["ref_end_s"] == pytest.approx(8.0, abs=0.5)
+    assert f["ref"]["title"] == "Cup, archived" and f["ref"]["date"] == "2015-01-01"
+    flag = next(x for x in r["flags"] if x["code"] == "reused_footage")
+    assert flag["severity"] == "critical"  # archived in 2015, claimed to be from 2023 (and created 2020)
+    assert "Cup, archived" in p.stdout and "0:16" in p.stdout
+    assert run(MINISTRY, "--index", db, "--fail-on", "reused_footage", "-q").returncode == 1
+
+
+def test_without_references_nothing_is_searched_and_known_folder(archive, tmp_path):
+    out = tmp_path / "plain.json"
+    assert run(FIXTURES / "cup.mp4", "--json", out, "-q").returncode == 0
+    r = json.loads(out.read_text())
+    assert r["reference_search"]["searched"] is False and r["reused"] == []
+    out = tmp_path / "known.json"
+    p = run(MINISTRY, "--known", archive, "--json", out, "-q")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(out.read_text())
+    assert r["reference_search"]["references"] == 2  # the clip and the photo; notes.txt is not media
+    assert [(round(f["start_s"]), f["ref"]["title"]) for f in r["reused"]] == [(16, "cup-2015")]
+    # undated footage is a warning, not critical
+    assert next(x for x in r["flags"] if x["code"] == "reused_footage")["severity"] == "warning"
+    p = run(MINISTRY, "--index", tmp_path / "missing.sqlite")
+    assert p.returncode == 2 and "no such reference index" in p.stderr

@@ -1,0 +1,40 @@
+"""Fingerprint samples of the clip, taken in the one decode pass.
+
+About four frames a second (the keyframe picker's frames, so each colour thumbnail is made once)
+are kept as 128-px grey thumbnails.  After the pass ``prints()`` turns them into the clip's
+fingerprints (``verify/fingerprint/prints.py``); the search against known footage and the search
+for repeats inside the clip run after the pass, in ``verify/matching/``.
+"""
+
+from __future__ import annotations
+
+from ..decode import Frame
+from ..fingerprint.prints import ClipPrints, clip_prints
+from ..fingerprint.sampling import Sampler, Samples
+from ..report import Report
+from .base import Analyzer, StreamInfo
+
+
+class FingerprintSampler(Analyzer):
+    name = "fingerprints"
+
+    def __init__(self) -> None:
+        self._sampler: Sampler | None = None
+
+    def start(self, info: StreamInfo) -> None:
+        self._sampler = Sampler(info.fps, info.display)
+
+    def process(self, frame: Frame) -> None:
+        assert self._sampler is not None
+        self._sampler.feed(frame)
+
+    def finish(self, report: Report) -> None:
+        """Nothing goes into the report itself; see ``prints()``."""
+
+    @property
+    def samples(self) -> Samples:
+        assert self._sampler is not None
+        return self._sampler.samples
+
+    def prints(self) -> ClipPrints:
+        return clip_prints(self.samples)

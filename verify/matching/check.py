@@ -1,0 +1,92 @@
+"""Checking a candidate span against the reference's own thumbnails: where, how alike, moving alike.
+
+Hashes only say "these pictures look alike".  Before a span is reported:
+
+1. **Geometry.** The clip's live area is placed inside the reference picture: a template search over
+   crops keeping 76-100 % of each dimension (``register``).  The best placement tells whether, and
+   how much, the clip was cropped, and gives the appearance score (normalised cross-correlation,
+   which ignores brightness and contrast changes).
+2. **Motion.** Over about a second, the clip's picture changes (people walk, the camera pans); the
+   reference must change *the same way* at the mapped times: the frame differences of both sides,
+   in the registered geometry, must correlate (``motion_agreement``).  This is what tells the same
+   footage from another stretch of the same static camera, where the background matches perfectly
+   but the moving things do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..fingerprint.live_area import Box
+
+SCALES = np.round(np.arange(0.76, 1.0001, 0.03), 3)
+MOTION_MIN_STD = 2.0  # grey levels of frame-difference std below which a side did not move
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the clip picture sits in the reference picture (fractions of the reference)."""
+
+    box: Box
+    score: float  # normalised cross-correlation, -1..1
+
+
+def _f32(img: np.ndarray) -> np.ndarray:
+    return img.astype(np.float32)
+
+
+def _search(q: np.ndarray, rf: np.ndarray, scales_w: np.ndarray, scales_h: np.ndarray) -> tuple[float, float, Box]:
+    hr, wr = rf.shape
+    best = (-1.0, 1.0, Box())
+    for sw in scales_w:
+        for sh in scales_h:
+            tw, th = int(round(sw * wr)), int(round(sh * hr))
+            if tw < 4 or th < 4 or tw > wr or th > hr:
+                continue
+            qs = cv2.resize(q, (tw, th), interpolation=cv2.INTER_AREA)
+            if float(qs.std()) < 1.0:
+                continue
+            res = cv2.matchTemplate(rf, _f32(qs), cv2.TM_CCOEFF_NORMED)
+            _, score, _, (x, y) = cv2.minMaxLoc(res)
+            if score > best[0]:
+                best = (float(score), float(sw) + 1j * float(sh), Box(x / wr, y / hr, (x + tw) / wr, (y + th) / hr))
+    return best[0], best[1], best[2]
+
+
+def register(q: np.ndarray, r: np.ndarray) -> Placement:
+    """Best placement of picture ``q`` inside ``r`` as a crop of 76-100 % per dimension: a coarse
+    search at half size over the whole scale grid, then a fine one around the best scales."""
+    half = cv2.resize(r, (max(8, r.shape[1] // 2), max(8, r.shape[0] // 2)), interpolation=cv2.INTER_AREA)
+    _, s, _ = _search(q, _f32(half), SCALES, SCALES)
+    step = float(SCALES[1] - SCALES[0])
+    fine_w = np.clip(np.array([-1, 0, 1]) * step / 2 + s.real, SCALES[0], 1.0)
+    fine_h = np.clip(np.array([-1, 0, 1]) * step / 2 + s.imag, SCALES[0], 1.0)
+    score, _, box = _search(q, _f32(r), np.unique(fine_w), np.unique(fine_h))
+    return Placement(box, score)
+
+
+def aligned(q: np.ndarray, r: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """``q`` resized onto ``box`` of ``r``, and that part of ``r`` (both float32, same size)."""
+    x0, y0, x1, y1 = box.pixels(r.shape[1], r.shape[0])
+    part = _f32(r[y0:y1, x0:x1])
+    return _f32(cv2.resize(q, (part.shape[1], part.shape[0]), interpolation=cv2.INTER_AREA)), part
+
+
+def ncc(a: np.ndarray, b: np.ndarray) -> float:
+    """Zero-mean normalised cross-correlation of two same-size pictures."""
+    a = a - a.mean()
+    b = b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / den) if den > 1e-6 else 0.0
+
+
+def motion_agreement(q0: np.ndarray, q1: np.ndarray, r0: np.ndarray, r1: np.ndarray) -> float | None:
+    """Correlation of the clip's change (q0 -> q1) with the reference's (r0 -> r1), or None when
+    either side is still (nothing to compare)."""
+    dq, dr = q1 - q0, r1 - r0
+    if float(dq.std()) < MOTION_MIN_STD or float(dr.std()) < MOTION_MIN_STD:
+        return None
+    return ncc(dq, dr)

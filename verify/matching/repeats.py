@@ -1,0 +1,81 @@
+"""Repeats inside one clip: the same span shown twice (a loop used as padding, a replayed scene).
+
+The clip is searched against itself: its live-area hashes go into a small FAISS index, pairs at
+least ``MIN_OFFSET`` apart are aligned in time exactly like matches with known footage, and each
+run must pass the same picture check *with motion evidence*: a still scene, or a static camera
+watching different people walk by, is not a repeat.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..fingerprint.live_area import FULL
+from ..fingerprint.prints import AREAS, ClipPrints
+from ..report import Report
+from .align import MIN_SAMPLES, SPEEDS, find_runs
+from .reuse import RADIUS, check_run, clock
+from .search import build_faiss
+
+MIN_OFFSET = 1.5  # seconds between the two showings
+NEIGHBOURS = 24  # nearest hashes looked at per sample
+REPEAT_SPEEDS = SPEEDS[(SPEEDS > 0.9) & (SPEEDS < 1.1)]  # a loop or replay runs at (about) the same speed
+
+
+def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict[str, Any]]:
+    """``[{"first": {start_s, end_s}, "second": {start_s, end_s}}]``, in clip order."""
+    if clip.samples.kind == "image" or len(clip.samples.t) < 2 * MIN_SAMPLES:
+        return []
+    name = next(a for a in reversed(AREAS) if a in clip.areas)  # the tightest live area
+    code = 2 * AREAS.index(name)
+    rows = np.flatnonzero(clip.prints.variant == code)
+    if len(rows) < 2 * MIN_SAMPLES:
+        return []
+    hashes = clip.prints.hashes[rows]
+    index = build_faiss(hashes)
+    # nearest neighbours, not every hash within the radius: a clip that loops one scene hundreds of
+    # times would otherwise make (samples x loops) pairs; a few per sample are enough to align
+    k = min(NEIGHBOURS, len(rows))
+    dist, hits = index.search(np.ascontiguousarray(hashes), k)
+    a = np.repeat(np.arange(len(rows)), k)
+    dist, hits = dist.reshape(-1), hits.reshape(-1)
+    keep = (hits >= 0) & (dist <= RADIUS)
+    a, dist, hits = a[keep], dist[keep], hits[keep]
+    t = np.asarray(clip.samples.t)
+    qs, rs = clip.prints.sample[rows][a], clip.prints.sample[rows][hits]
+    later = t[qs] - t[rs] >= MIN_OFFSET  # (later showing, earlier showing)
+    qs, rs, d = qs[later], rs[later], dist[later].astype(np.int64)
+    if len(qs) < MIN_SAMPLES:
+        return []
+    bounds = np.asarray(sorted(cuts or []), float)
+    shot = np.searchsorted(bounds, t[qs], side="right")
+    area = clip.areas.get(name, FULL)
+    found: list[dict[str, Any]] = []
+    for g in np.unique(shot):
+        idx = np.flatnonzero(shot == g)
+        for run in find_runs(t[qs[idx]], t[rs[idx]], qs[idx], d[idx], RADIUS, speeds=REPEAT_SPEEDS):
+            members = idx[run.pairs]
+            verdict = check_run(clip, area, False, run, np.unique(qs[members]), clip.samples, area,
+                                still_ref=False, need_motion=True, known_geometry=True)
+            if not verdict.accepted:
+                continue
+            s0, s1 = float(t[qs[members]].min()), float(t[qs[members]].max())
+            if any(min(s1, f["second"]["end_s"]) - max(s0, f["second"]["start_s"]) > 0.5 * min(s1 - s0, f["second"]["end_s"] - f["second"]["start_s"]) for f in found):
+                continue  # the same repeat found along a neighbouring line
+            r0, r1 = (max(0.0, float(run.ref_time(x))) for x in (s0, s1))
+            found.append({"first": {"start_s": round(r0, 2), "end_s": round(r1, 2)},
+                          "second": {"start_s": round(s0, 2), "end_s": round(s1, 2)}})
+    found.sort(key=lambda r: r["second"]["start_s"])
+    return found
+
+
+def add_repeats(report: Report, repeats: list[dict[str, Any]]) -> None:
+    """One ``repeated_footage`` flag per repeat, naming both spans."""
+    for r in repeats:
+        f, s = r["first"], r["second"]
+        report.add_flag("repeated_footage", "warning",
+                        f"{clock(f['start_s'])}–{clock(f['end_s'])} is shown again at "
+                        f"{clock(s['start_s'])}–{clock(s['end_s'])} of this clip (a loop or a replayed span).",
+                        first=f, second=s)

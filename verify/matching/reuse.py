@@ -1,0 +1,382 @@
+"""Reused footage: the whole search for one clip, from its fingerprints to ``report.reused``.
+
+1. Every clip hash (each live-area variant, plain and mirrored) is looked up in the reference set's
+   FAISS index: all reference hashes within ``RADIUS`` bits (any of the reference's crops).
+2. Per reference, the pairs are aligned in time (``align.py``): runs on one offset/speed line.
+3. Each run is checked against the reference's thumbnails (``check.py``): the clip's picture must sit
+   in the reference picture with a high correlation, and where either side moves, both must move
+   alike.  Runs that fail are dropped: when unsure, nothing is reported.
+4. What is left becomes a finding (clip span, reference span, reference, transforms, distance,
+   confidence) and a ``reused_footage`` flag, critical when the reference is dated before the
+   claimed date or before the clip's own creation time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..fingerprint.live_area import FULL, Box
+from ..fingerprint.pdq import hamming
+from ..fingerprint.prints import AREAS, REF_CROPS, ClipPrints
+from ..fingerprint.sampling import Samples
+from ..report import Report
+from .align import MAX_GAP, MIN_SAMPLES, Run, find_runs, still_runs
+from .check import aligned, motion_agreement, ncc, register
+from .search import ReferenceSet
+
+RADIUS = 72  # PDQ bits: a pair farther apart is not a candidate (random pictures sit near 128)
+CHECK_SAMPLES = 12  # clip samples of a run that are checked against the reference
+APPEARANCE_MIN = 0.60  # median correlation of the placed clip picture with the reference
+STILL_APPEARANCE_MIN = 0.85  # the same when neither side moves (no motion evidence)
+MOTION_MIN = 0.35  # median correlation of the two sides' frame differences
+MOTION_STEP = 1.0  # seconds of clip between the two pictures of a motion comparison
+MIN_MOTION_CHECKS = 2
+EXTEND_RADIUS = 90  # PDQ bits within which the clip samples next to a checked run extend it
+MAX_JOIN_GAP = MAX_GAP + 0.5  # seconds between two pieces on one line that are joined into one finding
+
+
+@dataclass
+class Candidate:
+    """A run of one reference, with everything the check and the finding need."""
+
+    ref_id: int
+    run: Run
+    q_times: np.ndarray  # clip time of each pair of the run
+    r_times: np.ndarray
+    distance: np.ndarray
+    area: str
+    mirrored: bool
+
+
+@dataclass
+class Verdict:
+    accepted: bool
+    plausible: bool  # not accepted alone (too short to show motion), but nothing speaks against it
+    appearance: float
+    motion: float | None
+    placement: Box
+    colour_changed: bool
+
+
+def _nearest(times: np.ndarray, t: float) -> int:
+    return int(np.argmin(np.abs(times - t)))
+
+
+def _clip_picture(clip: ClipPrints, i: int, area: Box, mirrored: bool) -> np.ndarray:
+    pic = area.cut(clip.samples.thumbs[i])
+    return np.ascontiguousarray(pic[:, ::-1]) if mirrored else pic
+
+
+def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: np.ndarray,
+              ref: Samples, ref_area: Box, still_ref: bool, guess: Box = FULL,
+              need_motion: bool = False, known_geometry: bool = False) -> Verdict:
+    """Geometry, appearance and motion of one run (see ``check.py``).
+
+    ``guess`` is the placement the hashes suggest (the reference crop that matched best): motion is
+    first measured there, and a run whose two sides clearly move differently is refused before the
+    costlier registration.  With ``need_motion`` a run without motion evidence is refused, and with
+    ``known_geometry`` the guess is taken as it is (both used for repeats, where the clip is its own
+    reference and a still scene matches itself)."""
+    qt = np.asarray(clip.samples.t)
+    rt = np.asarray(ref.t)
+    picks = q_samples[np.linspace(0, len(q_samples) - 1, min(CHECK_SAMPLES, len(q_samples))).round().astype(int)]
+    picks = np.unique(picks)
+    t_end = qt[q_samples].max()
+
+    def ref_pic(tq: float) -> np.ndarray:
+        j = 0 if ref.kind == "image" else _nearest(rt, run.ref_time(tq))
+        return ref_area.cut(ref.thumbs[j])
+
+    def measure(box: Box) -> tuple[list[float], list[float], int, list[float], list[float]]:
+        scores, motions, means, stds = [], [], [], []
+        tried = 0
+        for i in picks:
+            q0, r0 = aligned(_clip_picture(clip, int(i), area, mirrored), ref_pic(qt[i]), box)
+            scores.append(ncc(q0, r0))
+            means.append(float(q0.mean() - r0.mean()))
+            stds.append(float(q0.std() / max(r0.std(), 1e-3)))
+            k = _nearest(qt, qt[i] + MOTION_STEP)
+            if still_ref or k == i or qt[k] > t_end + 0.3 or abs(qt[k] - qt[i] - MOTION_STEP) > 0.4:
+                continue
+            q1, r1 = aligned(_clip_picture(clip, k, area, mirrored), ref_pic(qt[k]), box)
+            tried += 1
+            m = motion_agreement(q0, q1, r0, r1)
+            if m is not None:
+                motions.append(m)
+        return scores, motions, tried, means, stds
+
+    box = guess
+    scores, motions, tried, means, stds = measure(guess)
+    if len(motions) > MIN_MOTION_CHECKS and float(np.median(motions)) < 0.5 * MOTION_MIN:
+        return Verdict(False, False, float(np.median(scores)), float(np.median(motions)), guess, False)
+    if not known_geometry:
+        thirds = picks[np.linspace(0, len(picks) - 1, min(3, len(picks))).round().astype(int)]
+        placements = [register(_clip_picture(clip, int(i), area, mirrored), ref_pic(qt[i])) for i in thirds]
+        good = [p for p in placements if p.score >= 0.4] or placements
+        box = Box(*np.median([[p.box.x0, p.box.y0, p.box.x1, p.box.y1] for p in good], axis=0).tolist())
+        scores, motions, tried, means, stds = measure(box)
+    appearance = float(np.median(scores))
+    motion = float(np.median(motions)) if len(motions) >= MIN_MOTION_CHECKS else None
+    if motion is None:
+        # no motion evidence: fine for a still picture, not for a run too short to show any
+        accepted = (not need_motion and appearance >= STILL_APPEARANCE_MIN
+                    and (still_ref or tried >= MIN_MOTION_CHECKS))
+    else:
+        accepted = appearance >= APPEARANCE_MIN and motion >= MOTION_MIN
+    colour = abs(float(np.median(means))) > 12 or not 0.85 <= float(np.median(stds)) <= 1.18
+    plausible = appearance >= STILL_APPEARANCE_MIN and (motion is None or motion >= MOTION_MIN)
+    return Verdict(accepted, plausible, appearance, motion, box, colour)
+
+
+def _closest_pairs(qs: np.ndarray, rs: np.ndarray, d: np.ndarray, n_ref: int) -> np.ndarray:
+    """Of all hash pairs, the closest one per (clip sample, reference sample)."""
+    key = qs.astype(np.int64) * n_ref + rs
+    order = np.lexsort((d, key))
+    _, first = np.unique(key[order], return_index=True)
+    return order[first]
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two spans share at least half of the shorter one."""
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    return inter >= 0.5 * max(0.25, min(a[1] - a[0], b[1] - b[0]))
+
+
+def _majority(values: np.ndarray) -> int:
+    vals, counts = np.unique(values, return_counts=True)
+    return int(vals[np.argmax(counts)])
+
+
+@dataclass
+class Piece:
+    """An accepted run: its pairs' clip/reference times and distances, and how it was matched."""
+
+    run: Run
+    tq: np.ndarray
+    tr: np.ndarray
+    d: np.ndarray
+    area: str
+    mirrored: bool
+    verdict: Verdict
+
+    @property
+    def start(self) -> float:
+        return float(self.tq.min())
+
+    @property
+    def end(self) -> float:
+        return float(self.tq.max())
+
+
+def _extend(clip: ClipPrints, refs: ReferenceSet, ref_id: int, rt: np.ndarray, run: Run,
+            span: tuple[float, float], shot: tuple[float, float], area: str,
+            mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Clip samples just before and after an accepted run (same shot, same line) whose hashes are
+    within ``EXTEND_RADIUS`` of the reference at the mapped time: the ends of a span often miss the
+    strict search radius (motion blur, a tiny copy) though the line through them is certain."""
+    qt = np.asarray(clip.samples.t)
+    code = 2 * AREAS.index(area) + int(mirrored)
+    mine = refs.owner == ref_id
+    times: list[float] = []
+    dists: list[int] = []
+    for direction in (-1, 1):
+        order = np.flatnonzero((qt < span[0]) & (qt >= shot[0])) if direction < 0 else \
+            np.flatnonzero((qt > span[1]) & (qt < shot[1]))
+        for i in (order[::-1] if direction < 0 else order):
+            tr = float(run.ref_time(qt[i]))
+            if tr < rt[0] - 0.2 or tr > rt[-1] + 0.2:
+                break
+            j = _nearest(rt, tr)
+            rows = np.flatnonzero(mine & (np.abs(refs.sample - j) <= 1))
+            q = clip.prints.hashes[(clip.prints.sample == i) & (clip.prints.variant == code)]
+            if not len(rows) or not len(q):
+                break
+            best = int(hamming(q[:, None, :], refs.hashes[rows][None, :, :]).min())
+            if best > EXTEND_RADIUS:
+                break
+            times.append(float(qt[i]))
+            dists.append(best)
+    return np.asarray(times, float), np.asarray(dists, np.int64)
+
+
+def _continues(a: Piece, b: Piece) -> bool:
+    """Whether piece ``b`` carries on piece ``a`` along the same time mapping (across a clip cut)."""
+    if a.mirrored != b.mirrored or b.start - a.end > MAX_JOIN_GAP or abs(a.run.speed - b.run.speed) > 0.06:
+        return False
+    t = 0.5 * (a.end + b.start)
+    return abs(float(a.run.ref_time(t)) - float(b.run.ref_time(t))) <= 0.5
+
+
+def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None = None,
+                clip_fps: float | None = None) -> list[dict[str, Any]]:
+    """Findings for ``report.reused``, sorted by clip time.
+
+    ``cuts`` are the clip's shot boundaries (seconds): runs are looked for shot by shot, so that a
+    line never borrows support from another shot, and pieces that continue one another across a cut
+    are joined again afterwards."""
+    p = clip.prints
+    pairs = refs.search(p.hashes, RADIUS)
+    if not len(pairs.query):
+        return []
+    qt_all = np.asarray(clip.samples.t)
+    bounds = np.asarray(sorted(cuts or []), float)
+    q_sample = p.sample[pairs.query]
+    q_variant = p.variant[pairs.query]
+    owner = refs.owner[pairs.ref_row]
+    r_sample = refs.sample[pairs.ref_row]
+    r_crop = refs.variant[pairs.ref_row]
+    still_clip = clip.samples.kind == "image"
+    findings: list[dict[str, Any]] = []
+    for ref_id in np.unique(owner):
+        m = owner == ref_id
+        if len(np.unique(q_sample[m])) < (1 if still_clip else MIN_SAMPLES):
+            continue
+        ref, ref_area = refs.store.load_samples(int(ref_id))
+        rt = np.asarray(ref.t)
+        keep = _closest_pairs(q_sample[m], r_sample[m], pairs.distance[m], len(rt))
+        qs, rs, d, variants = q_sample[m][keep], r_sample[m][keep], pairs.distance[m][keep], q_variant[m][keep]
+        crops = r_crop[m][keep]
+        tq, tr = qt_all[qs], rt[rs]
+        still = still_clip or ref.kind == "image"
+        shot = np.searchsorted(bounds, tq, side="right")
+
+        def shot_span(g: int) -> tuple[float, float]:
+            return (float(bounds[g - 1]) if g > 0 else 0.0, float(bounds[g]) if g < len(bounds) else np.inf)
+
+        pieces: list[Piece] = []
+        weak: list[Piece] = []  # too short to be reported alone; kept when they carry on a reported piece
+        for g in np.unique(shot):
+            idx = np.flatnonzero(shot == g)
+            if still_clip:
+                best = idx[int(np.argmin(d[idx]))]
+                runs = [Run(0.0, float(tr[best]), np.array([best]))]
+            elif ref.kind == "image":
+                runs = [Run(r.speed, r.offset, idx[r.pairs]) for r in still_runs(tq[idx], qs[idx], d[idx])]
+            else:
+                runs = [Run(r.speed, r.offset, idx[r.pairs]) for r in find_runs(tq[idx], tr[idx], qs[idx], d[idx], RADIUS)]
+            kept: list[tuple[float, float]] = []
+            for run in sorted(runs, key=lambda r: -len(r.pairs)):
+                span = (float(tq[run.pairs].min()), float(tq[run.pairs].max()))
+                if any(_overlap(span, k) for k in kept):
+                    continue  # a clip moment shows one moment of a reference: keep the best-supported run
+                area_name, mirrored = clip.variant_of(_majority(variants[run.pairs]))
+                guess = REF_CROPS[_majority(crops[run.pairs])]
+                verdict = check_run(clip, clip.areas.get(area_name, FULL), mirrored, run,
+                                    np.unique(qs[run.pairs]), ref, ref_area, still_ref=still, guess=guess)
+                if verdict.plausible and not verdict.accepted:
+                    weak.append(Piece(run, tq[run.pairs], tr[run.pairs], d[run.pairs], area_name, mirrored,
+                                      verdict))
+                if verdict.accepted:
+                    kept.append(span)
+                    ext_t, ext_d = _extend(clip, refs, int(ref_id), rt, run, span, shot_span(g), area_name,
+                                           mirrored)
+                    pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
+                                        np.concatenate([tr[run.pairs], run.ref_time(ext_t)]),
+                                        np.concatenate([d[run.pairs], ext_d]), area_name, mirrored, verdict))
+        groups: list[list[Piece]] = []
+        for piece in sorted(pieces + weak, key=lambda x: x.start):
+            if groups and not still and _continues(groups[-1][-1], piece):
+                groups[-1].append(piece)
+            else:
+                groups.append([piece])
+        groups = [g for g in groups if any(p.verdict.accepted for p in g)]
+        findings += [_finding(clip, refs, int(ref_id), ref, group, clip_fps) for group in groups]
+    findings.sort(key=lambda f: (f["start_s"], f["ref"]["id"]))
+    return findings
+
+
+def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, group: list[Piece],
+             clip_fps: float | None) -> dict[str, Any]:
+    info = refs.refs[ref_id]
+    first = group[0]
+    tq = np.concatenate([x.tq for x in group])
+    tr = np.concatenate([x.tr for x in group])
+    d = np.concatenate([x.d for x in group])
+    start, end = float(tq.min()), float(tq.max())
+    run = first.run
+    if len(group) > 1:  # one line through the joined pieces
+        speed, offset = np.polyfit(tq, tr, 1)
+        run = Run(float(speed), float(offset), first.run.pairs)
+    if clip.samples.kind == "image":
+        r0 = r1 = run.offset
+    elif ref.kind == "image":
+        r0 = r1 = 0.0
+    else:
+        r0, r1 = run.ref_time(start), run.ref_time(end)
+    limit = ref.duration_s or max(ref.t)
+    r0, r1 = (min(max(0.0, float(x)), limit) for x in (r0, r1))
+    verdict = first.verdict
+    area_name = first.area
+    transform: list[str] = []
+    if first.mirrored:
+        transform.append("hflip")
+    box = verdict.placement
+    if box.width < 0.95 or box.height < 0.95:
+        transform.append("crop")
+    if area_name in ("bars", "overlay") and "bars" in clip.areas:
+        transform.append("bars")
+    if area_name == "overlay":
+        transform.append("overlay")
+    if clip.samples.kind != "image" and ref.kind != "image" and abs(run.speed - 1.0) > 0.05:
+        transform.append("speed")
+    live = clip.areas.get(area_name, FULL)
+    clip_px = clip.samples.display[0] * live.width
+    ref_px = ref.display[0] * box.width
+    if clip_px and ref_px and not 0.8 <= clip_px / ref_px <= 1.25:
+        transform.append("scale")
+    if any(x.verdict.colour_changed for x in group):
+        transform.append("colour")
+    if (clip_fps and ref.fps and "speed" not in transform
+            and abs(clip_fps / ref.fps - 1.0) > 0.05):
+        transform.append("frame_rate")
+    appearance = min(x.verdict.appearance for x in group)
+    motions = [x.verdict.motion for x in group if x.verdict.motion is not None]
+    motion = float(np.mean(motions)) if motions else 0.5
+    confidence = max(0.0, min(1.0, 0.5 * appearance + 0.5 * motion))
+    return {"start_s": round(start, 2), "end_s": round(end, 2), "ref_start_s": round(r0, 2),
+            "ref_end_s": round(r1, 2), "ref": info.public(), "transform": transform,
+            "distance": int(np.median(d)), "confidence": round(confidence, 2)}
+
+
+def clock(seconds: float) -> str:
+    """m:ss.ss, as the terminal summary prints times."""
+    m, s = divmod(max(0.0, float(seconds)), 60)
+    return f"{int(m)}:{s:05.2f}"
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def add_reuse(report: Report, findings: list[dict[str, Any]], searched: list[ReferenceSet],
+              claimed_date: dt.date | None) -> None:
+    """Put the findings, what was searched and the ``reused_footage`` flags into the report."""
+    report.reused = findings
+    report.reference_search = {"searched": True, "index": " + ".join(r.name for r in searched),
+                               "references": sum(len(r.refs) for r in searched),
+                               "fingerprints": sum(len(r) for r in searched)}
+    created = _date(report.metadata.creation_time)
+    for f in findings:
+        ref = f["ref"]
+        ref_date = _date(ref.get("date"))
+        earlier = [what for what, when in (("the claimed date", claimed_date), ("the clip's creation time", created))
+                   if ref_date and when and ref_date < when]
+        name = ref.get("title") or ref.get("path")
+        how = f" ({', '.join(f['transform'])})" if f["transform"] else ""
+        dated = f", dated {ref['date']}" if ref.get("date") else ""
+        source = f", from {ref['source']}" if ref.get("source") else ""
+        message = (f"{clock(f['start_s'])}–{clock(f['end_s'])} of this clip is {clock(f['ref_start_s'])}–"
+                   f"{clock(f['ref_end_s'])} of known footage '{name}'{dated}{source}{how}")
+        if earlier:
+            message += f"; the footage is older than {' and '.join(earlier)}"
+        report.add_flag("reused_footage", "critical" if earlier else "warning", message + ".",
+                        **{k: f[k] for k in ("start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform")})

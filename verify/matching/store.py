@@ -1,0 +1,241 @@
+"""The known-footage index: one SQLite file (stdlib ``sqlite3``, WAL journal).
+
+A reference is a row of ``refs`` (what it is: path, title, date, source, size, times) and a row of
+``prints`` (its fingerprints and thumbnails as compact blobs, so that opening the index reads a few
+large blobs instead of millions of rows).  ``add_many`` writes every file of one ``index add`` in a
+single transaction: when it is interrupted, nothing of it is kept.
+
+The default file lives in the user data directory (``platformdirs.user_data_dir("verify")``); the
+``VERIFY_INDEX`` environment variable or ``--index`` chooses another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..fingerprint.live_area import Box
+from ..fingerprint.pdq import HASH_BYTES
+from ..fingerprint.prints import REF_CROPS, Prints, RefPrints
+from ..fingerprint.sampling import REF_SAMPLES_PER_SECOND, Samples
+
+SCHEMA = 1
+#: what the stored fingerprints depend on; an index made with other settings cannot be searched
+PRINT_RECIPE = f"pdq64-thumb128-ref{REF_SAMPLES_PER_SECOND:g}fps-crops{len(REF_CROPS)}"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL, title TEXT, date TEXT, source TEXT,
+    kind TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size_bytes INTEGER NOT NULL,
+    duration_s REAL, fps REAL, width INTEGER, height INTEGER,
+    samples INTEGER NOT NULL, prints INTEGER NOT NULL, added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prints (
+    ref_id INTEGER PRIMARY KEY REFERENCES refs(id) ON DELETE CASCADE,
+    area TEXT NOT NULL, times BLOB NOT NULL, thumb_shape TEXT NOT NULL, thumbs BLOB NOT NULL,
+    hashes BLOB NOT NULL, sample BLOB NOT NULL, variant BLOB NOT NULL, quality BLOB NOT NULL
+);
+"""
+
+
+def default_index_path() -> Path:
+    """``$VERIFY_INDEX``, else ``index.sqlite`` in the user data directory."""
+    env = os.environ.get("VERIFY_INDEX")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("verify")) / "index.sqlite"
+
+
+class IndexError_(Exception):
+    """The index file cannot be used (not an index, made by another version, unwritable)."""
+
+
+@dataclass
+class RefInfo:
+    """What the index knows about one reference (no fingerprints)."""
+
+    id: int
+    path: str
+    title: str | None
+    date: str | None
+    source: str | None
+    kind: str
+    sha256: str
+    size_bytes: int
+    duration_s: float | None
+    fps: float | None
+    width: int | None
+    height: int | None
+    samples: int
+    prints: int
+    added_at: str
+
+    def public(self) -> dict[str, object]:
+        """The ``ref`` object of a finding."""
+        return {"id": self.id, "path": self.path, "title": self.title, "date": self.date, "source": self.source}
+
+
+@dataclass
+class NewRef:
+    """A fingerprinted file about to be stored."""
+
+    path: str
+    sha256: str
+    size_bytes: int
+    prints: RefPrints
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+
+
+_INFO_COLS = ("id, path, title, date, source, kind, sha256, size_bytes, duration_s, fps, width, height, "
+              "samples, prints, added_at")
+
+
+class Store:
+    """An open index file.  Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: str | os.PathLike[str], create: bool = True):
+        self.path = str(path)
+        if self.path != ":memory:":
+            p = Path(self.path)
+            if not p.exists() and not create:
+                raise IndexError_(f"no index at {p}")
+            p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.executescript(_DDL)
+            self._check_meta()
+        except sqlite3.DatabaseError as exc:
+            raise IndexError_(f"{self.path} is not a verify index ({exc})") from None
+
+    def _check_meta(self) -> None:
+        rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        if not rows:
+            with self.transaction():
+                self.db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                    [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE)])
+            return
+        if rows.get("schema") != str(SCHEMA) or rows.get("recipe") != PRINT_RECIPE:
+            raise IndexError_(f"{self.path} was made by another version of verify "
+                              f"(schema {rows.get('schema')}, {rows.get('recipe')}); rebuild it")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT; any exception (KeyboardInterrupt too) rolls everything back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- writing -----------------------------------------------------------------------------------
+    def has_sha(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT id FROM refs WHERE sha256 = ?", (sha256,)).fetchone()
+        return int(row[0]) if row else None
+
+    def add_many(self, items: Iterable[NewRef | None],
+                 on_added: Callable[[int, NewRef], None] | None = None) -> list[int]:
+        """Store every item in ONE transaction (``None`` items are skipped); returns the new ids."""
+        ids: list[int] = []
+        with self.transaction():
+            for item in items:
+                if item is None:
+                    continue
+                new_id = self._insert(item)
+                ids.append(new_id)
+                if on_added:
+                    on_added(new_id, item)
+        return ids
+
+    def _insert(self, item: NewRef) -> int:
+        rp = item.prints
+        s = rp.samples
+        stack = s.stack()
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        cur = self.db.execute(
+            f"INSERT INTO refs ({_INFO_COLS.replace('id, ', '', 1)}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (item.path, item.title, item.date, item.source, s.kind, item.sha256, item.size_bytes,
+             round(s.duration_s, 3), s.fps, s.display[0], s.display[1], len(s.t), len(rp.prints), now))
+        ref_id = int(cur.lastrowid or 0)
+        self.db.execute(
+            "INSERT INTO prints VALUES (?,?,?,?,?,?,?,?,?)",
+            (ref_id, json.dumps([rp.area.x0, rp.area.y0, rp.area.x1, rp.area.y1]),
+             np.asarray(s.t, np.float32).tobytes(), json.dumps(list(stack.shape)),
+             zlib.compress(stack.tobytes(), 6), rp.prints.hashes.tobytes(),
+             rp.prints.sample.astype(np.int32).tobytes(), rp.prints.variant.astype(np.int16).tobytes(),
+             rp.prints.quality.astype(np.uint8).tobytes()))
+        return ref_id
+
+    def remove(self, ref_id: int) -> bool:
+        with self.transaction():
+            cur = self.db.execute("DELETE FROM refs WHERE id = ?", (ref_id,))
+        return cur.rowcount > 0
+
+    # -- reading -----------------------------------------------------------------------------------
+    def refs(self) -> list[RefInfo]:
+        rows = self.db.execute(f"SELECT {_INFO_COLS} FROM refs ORDER BY id").fetchall()
+        return [RefInfo(*r) for r in rows]
+
+    def ref(self, ref_id: int) -> RefInfo | None:
+        row = self.db.execute(f"SELECT {_INFO_COLS} FROM refs WHERE id = ?", (ref_id,)).fetchone()
+        return RefInfo(*row) if row else None
+
+    def stats(self) -> dict[str, object]:
+        n, prints, samples, seconds = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(prints),0), COALESCE(SUM(samples),0), COALESCE(SUM(duration_s),0) "
+            "FROM refs").fetchone()
+        kinds = dict(self.db.execute("SELECT kind, COUNT(*) FROM refs GROUP BY kind").fetchall())
+        size = os.path.getsize(self.path) if self.path != ":memory:" and os.path.exists(self.path) else 0
+        return {"path": self.path, "references": n, "videos": kinds.get("video", 0), "images": kinds.get("image", 0),
+                "seconds": round(float(seconds), 1), "samples": samples, "fingerprints": prints,
+                "file_bytes": size, "recipe": PRINT_RECIPE}
+
+    def load_hashes(self) -> Iterator[tuple[int, Prints]]:
+        """Every reference's fingerprints (without thumbnails), for building the search index."""
+        for ref_id, hashes, sample, variant, quality in self.db.execute(
+                "SELECT ref_id, hashes, sample, variant, quality FROM prints ORDER BY ref_id"):
+            yield int(ref_id), Prints(np.frombuffer(hashes, np.uint8).reshape(-1, HASH_BYTES),
+                                      np.frombuffer(sample, np.int32), np.frombuffer(variant, np.int16),
+                                      np.frombuffer(quality, np.uint8))
+
+    def load_samples(self, ref_id: int) -> tuple[Samples, Box]:
+        """A reference's sample times and thumbnails (for checking a candidate span)."""
+        row = self.db.execute("SELECT area, times, thumb_shape, thumbs FROM prints WHERE ref_id = ?",
+                              (ref_id,)).fetchone()
+        info = self.ref(ref_id)
+        if row is None or info is None:
+            raise KeyError(ref_id)
+        area, times, shape, thumbs = row
+        stack = np.frombuffer(zlib.decompress(thumbs), np.uint8).reshape(json.loads(shape))
+        samples = Samples(t=np.frombuffer(times, np.float32).astype(float).tolist(), thumbs=list(stack),
+                          kind=info.kind, fps=info.fps, duration_s=info.duration_s or 0.0,
+                          display=(info.width or 0, info.height or 0))
+        return samples, Box(*json.loads(area))
