@@ -1,0 +1,225 @@
+"""Scene timeline: how many seconds show a street, an interior, other outdoor places; camera motion.
+
+Per frame this analyzer only decides whether to take a sample: one every half second, and the
+frame right after a possible cut (which restarts the half-second schedule), so that even a short
+shot gets one.  A sample is the frame's
+colour thumbnail (``frame.rgb()``) shrunk to the scene model's input and a small grey picture for
+the zoom rate.  Sampling adapts to the shots: a sample whose picture has hardly changed since the
+last one the model saw (same shot, less than ``REUSE_MAX_S`` ago) reuses its labels instead of
+running the network again, so a fixed camera costs little and a travelling one is fully looked at.
+Samples go in batches to a worker thread that runs the scene model (onnxruntime, one thread) beside
+the decode, so the per-frame path stays cheap; the queue is bounded, so memory does not grow with
+the clip.
+
+``finish`` runs after the shot detector's (order the analyzer after it): the per-sample label
+probabilities are smoothed into segments snapped to the shot boundaries in ``report.shots``, each
+segment gets its camera motion from the shot detector's per-frame global translation and the
+zoom rates, and ``report.scenes`` gets the seconds per label.  Street footage filmed while
+travelling raises the ``street_from_vehicle`` flag.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..decode import Frame
+from ..report import Report
+from ..scenes.cues import FLAT_STD
+from ..scenes.model import LABELS, SceneModel, SceneModelError, load_scene_model
+from ..scenes.motion import ZoomPair, classify_motion, expansion, zoom_gray
+from ..scenes.timeline import Sample, Segment, build_timeline, merge, seconds_by_label
+from .base import Analyzer, StreamInfo
+from .shots import ShotDetector
+
+SAMPLE_INTERVAL = 0.5  # seconds between samples: at least two a second
+BATCH = 4  # samples per inference call (activations of bigger batches cost memory, not speed)
+QUEUE_BATCHES = 4  # batches waiting for the worker at most (bounds memory)
+WORKER_IDLE_S = 120.0  # a worker that gets nothing for this long stops; finish() takes over
+VEHICLE_MIN_S = 1.0  # travelling street footage shorter than this raises no flag
+REUSE_DIFF = 3.0  # mean grey-level change (16 x 9 picture) under which a sample reuses the last labels
+REUSE_MAX_S = 3.0  # ... but the model looks again at least this often
+
+
+@dataclass
+class _Batch:
+    times: list[float] = field(default_factory=list)
+    pictures: list[np.ndarray | None] = field(default_factory=list)  # None: reuse the previous labels
+    grays: list[np.ndarray] = field(default_factory=list)
+    flat: list[bool] = field(default_factory=list)
+
+
+class SceneAnalyzer(Analyzer):
+    name = "scenes"
+
+    def __init__(self, shots: ShotDetector, model: SceneModel | None = None, model_path: Path | None = None,
+                 interval: float = SAMPLE_INTERVAL):
+        self.shots = shots
+        self.interval = interval
+        self._model = model
+        self._model_path = model_path
+        self._size = model.input_size if model is not None else (224, 224)
+        self._next_t = 0.0
+        self._take_next = False
+        self._pending = _Batch()
+        self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=QUEUE_BATCHES)
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._samples: list[Sample] = []
+        self._zooms: list[ZoomPair] = []
+        self._last_gray: tuple[float, np.ndarray] | None = None
+        self._last_probs: np.ndarray | None = None
+        self._ref: tuple[float, np.ndarray] | None = None  # (time, 16 x 9 grey) of the last looked-at sample
+        self._error: str | None = None
+        self.looked_at = 0  # samples the model actually classified
+
+    # -- the pass ------------------------------------------------------------------------------
+    def start(self, info: StreamInfo) -> None:
+        if self._model is None:  # load in the worker, beside the decode
+            self._size = (224, 224) if self._model_path is None else self._peek_size()
+        self._worker = threading.Thread(target=self._work, name="verify-scenes", daemon=True)
+        self._worker.start()
+
+    def process(self, frame: Frame) -> None:
+        after_cut = self._take_next
+        take = frame.t >= self._next_t or after_cut
+        self._take_next = self.shots.possible_cut_now
+        if not take:
+            return
+        if after_cut:  # a new shot starts its own schedule: no extra samples, none more than interval apart
+            self._next_t = frame.t + self.interval
+        while self._next_t <= frame.t:
+            self._next_t += self.interval
+        rgb = frame.rgb()
+        tiny = cv2.resize(frame.gray, (16, 9), interpolation=cv2.INTER_AREA).astype(np.float32)
+        ref = self._ref
+        same = (not after_cut and ref is not None and frame.t - ref[0] < REUSE_MAX_S
+                and float(np.mean(np.abs(tiny - ref[1]))) < REUSE_DIFF)
+        if not same:
+            self._ref = (frame.t, tiny)
+        b = self._pending
+        b.times.append(frame.t)
+        b.pictures.append(None if same else cv2.resize(rgb, self._size, interpolation=cv2.INTER_AREA))
+        b.grays.append(zoom_gray(rgb))
+        b.flat.append(float(frame.gray.std()) < FLAT_STD)
+        if len(b.times) >= BATCH:
+            self._submit()
+
+    def finish(self, report: Report) -> None:
+        self._submit()
+        if self._worker is not None and self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join()
+        self._drain()  # whatever a stopped worker left behind
+        if self._error is not None:
+            report.analysis["scenes"] = {"error": self._error}
+            return
+        self._fill(report)
+
+    # -- worker --------------------------------------------------------------------------------
+    def _submit(self) -> None:
+        if not self._pending.times:
+            return
+        batch, self._pending = self._pending, _Batch()
+        if self._worker is not None and self._worker.is_alive():
+            self._queue.put(batch)
+        else:  # the worker stopped (idle too long): never block on a queue nobody empties
+            self._drain()
+            self._classify(batch)
+
+    def _drain(self) -> None:
+        """Classify, in order, whatever is still queued (after the worker has stopped)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                self._classify(item)
+
+    def _peek_size(self) -> tuple[int, int]:
+        try:
+            self._model = load_scene_model(self._model_path)
+        except SceneModelError as exc:
+            self._error = f"scene model {self._model_path}: {exc}"
+            return (224, 224)
+        return self._model.input_size
+
+    def _work(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=WORKER_IDLE_S)
+            except queue.Empty:
+                return
+            if item is None:
+                return
+            self._classify(item)
+
+    def _classify(self, batch: _Batch) -> None:
+        with self._lock:
+            if self._error is None and self._model is None:
+                try:
+                    self._model = load_scene_model(self._model_path)
+                except SceneModelError as exc:
+                    self._error = f"scene model: {exc}"
+            if self._error is not None or self._model is None:
+                return
+            new = [p for p in batch.pictures if p is not None]
+            try:
+                fresh = iter(self._model.classify(np.stack(new)) if new else [])
+            except Exception as exc:  # noqa: BLE001 - a model failure must not sink the whole report
+                self._error = f"scene model failed: {type(exc).__name__}: {str(exc)[:160]}"
+                return
+            self.looked_at += len(new)
+            for t, pic, gray, flat in zip(batch.times, batch.pictures, batch.grays, batch.flat):
+                if pic is not None:  # the first sample always has a picture: there is no reference yet
+                    self._last_probs = np.asarray(next(fresh), dtype=np.float64)
+                self._samples.append(Sample(t, self._last_probs, flat))
+                if self._last_gray is not None:
+                    t0, g0 = self._last_gray
+                    rate = expansion(g0, gray)
+                    if rate is not None and t > t0:
+                        self._zooms.append(ZoomPair(t0, t, rate / (t - t0)))
+                self._last_gray = (t, gray)
+
+    # -- results -------------------------------------------------------------------------------
+    def _fill(self, report: Report) -> None:
+        shots = [(s.start_s, s.end_s) for s in report.shots]
+        duration = shots[-1][1] if shots else (self._samples[-1].t + self.interval if self._samples else 0.0)
+        samples = sorted(self._samples, key=lambda s: s.t)
+        starts = [a for a, _ in shots[1:]]
+        # zoom pairs that straddle a shot boundary compare two different pictures
+        zooms = [z for z in self._zooms if not any(z.t0 < s <= z.t1 for s in starts)]
+        segments = build_timeline(samples, shots, duration)
+        for seg in segments:
+            seg.motion = classify_motion(seg.start_s, seg.end_s, self.shots.motion_t, self.shots.motion_dx,
+                                         self.shots.width, zooms)
+        segments = merge(segments)
+        totals = seconds_by_label(segments)
+        sc = report.scenes
+        sc.street_seconds = round(totals["street"], 2)
+        sc.indoor_seconds = round(totals["indoor"], 2)
+        sc.outdoor_seconds = round(totals["outdoor"], 2)
+        sc.segments = [s.to_dict() for s in segments]
+        sc.model = getattr(self._model, "name", None)
+        report.analysis["scenes"] = {"samples": len(samples), "classified": self.looked_at,
+                                     "interval_s": self.interval, "labels": list(LABELS)}
+        self._vehicle_flag(report, segments)
+
+    @staticmethod
+    def _vehicle_flag(report: Report, segments: list[Segment]) -> None:
+        moving = [s for s in segments if s.label == "street" and s.motion == "moving"]
+        seconds = sum(s.duration for s in moving)
+        if seconds < VEHICLE_MIN_S:
+            return
+        spans = ", ".join(f"{s.start_s:.1f}–{s.end_s:.1f} s" for s in moving)
+        report.add_flag("street_from_vehicle", "info",
+                        f"{seconds:.1f} s of street footage were filmed while travelling ({spans}), "
+                        "as from a moving vehicle.",
+                        seconds=round(seconds, 2),
+                        spans=[[round(s.start_s, 3), round(s.end_s, 3)] for s in moving])
