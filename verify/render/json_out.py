@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
+import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_text
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def dumps(payload: Any) -> str:
-    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The exact JSON text written for *payload* (the HTML report carries its SHA-256).
+
+    File names that are not valid UTF-8 reach Python as lone surrogates; they are written as
+    ``\\udcXX`` escapes (valid JSON that decodes back to the same name) instead of failing.
+    """
+    text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_json(payload: Any, target: str) -> None:
@@ -26,12 +35,4 @@ def write_json(payload: Any, target: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)

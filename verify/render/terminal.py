@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import IO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from ..report import SEVERITY_ORDER, Report
+from .safe import visible
+from .verdict import reference_name, verdict
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 _SEVERITY_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
+_VERDICT_STYLE = {"critical": "bold white on red", "warning": "bold black on yellow", "ok": "bold white on green"}
+
+
+def escape(text: str) -> str:
+    """Text from the file, safe for rich markup and for the terminal (no escape sequences)."""
+    return _markup_escape(visible(text))
 
 
 def clock(seconds: float | None) -> str:
@@ -21,6 +30,36 @@ def clock(seconds: float | None) -> str:
     m, s = divmod(max(0.0, seconds), 60)
     h, m = divmod(int(m), 60)
     return f"{h}:{m:02d}:{s:05.2f}" if h else f"{m}:{s:05.2f}"
+
+
+def mmss(seconds: float | None) -> str:
+    """Whole seconds as m:ss (h:mm:ss past an hour), the way people quote video times."""
+    if seconds is None:
+        return "?"
+    total = int(round(max(0.0, seconds)))
+    h, rest = divmod(total, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def scene_lines(report: Report) -> tuple[str, str]:
+    """'street footage: 6.4 s of 2:13 (0:00–0:04, 1:58–2:01), from a moving vehicle' and the rest."""
+    sc = report.scenes
+    street = [seg for seg in sc.segments if seg["label"] == "street"]
+    spans = ", ".join(f"{mmss(seg['start_s'])}–{mmss(seg['end_s'])}" for seg in street)
+    length = report.media.duration_s or (sc.segments[-1]["end_s"] if sc.segments else None)
+    line = f"street footage: {sc.street_seconds or 0.0:.1f} s of {mmss(length)}"
+    if spans:
+        line += f" ({spans})"
+    moving = sum(seg["end_s"] - seg["start_s"] for seg in street if seg["motion"] == "moving")
+    if street and moving >= 0.5 * (sc.street_seconds or 0.0):
+        line += ", from a moving vehicle"
+    elif moving > 0:
+        line += f", {moving:.1f} s of it from a moving vehicle"
+    other = f"indoor {sc.indoor_seconds or 0.0:.1f} s · other outdoor {sc.outdoor_seconds or 0.0:.1f} s"
+    if sc.model:
+        other += f" · {escape(sc.model)}"
+    return line, other
 
 
 def _size(n: int) -> str:
@@ -34,6 +73,8 @@ def _size(n: int) -> str:
 def render_summary(report: Report, stream: IO[str] | None = None) -> None:
     console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=False)
     f, m, md = report.file, report.media, report.metadata
+    v = verdict(report)
+    console.print(f"[{_VERDICT_STYLE[v.level]}] {escape(v.line)} [/]")
     console.print(f"[bold]{escape(f.path)}[/]  sha256 {f.sha256[:16]}…  {_size(f.size_bytes)}")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
@@ -73,16 +114,28 @@ def render_summary(report: Report, stream: IO[str] | None = None) -> None:
         how = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
         grid.add_row("shots", f"{len(report.shots)} shot{'s' if len(report.shots) != 1 else ''}"
                      + (f" ({how})" if how else ""))
-    street = report.scenes.street_seconds
-    if street is not None:
-        grid.add_row("street", f"{street:.1f} s of {clock(m.duration_s)}")
+    if report.scenes.street_seconds is not None:
+        street_line, other_line = scene_lines(report)
+        grid.add_row("scenes", street_line)
+        grid.add_row("", other_line)
     if report.reused:
         for r in report.reused:
-            ref = r.get("ref", {})
-            grid.add_row("reused", f"{clock(r.get('start_s'))}–{clock(r.get('end_s'))} = "
-                                   f"{escape(str(ref.get('title') or ref.get('path') or '?'))}")
+            ref_span = (f" at {clock(r.get('ref_start_s'))}–{clock(r.get('ref_end_s'))}"
+                        if r.get("ref_start_s") is not None else "")
+            shown = r.get("transform")
+            shown = ", ".join(map(str, shown)) if isinstance(shown, list) else shown
+            how = [escape(str(shown)) if shown else "",
+                   f"confidence {r['confidence']}" if r.get("confidence") is not None else ""]
+            how_text = f" ({', '.join(h for h in how if h)})" if any(how) else ""
+            grid.add_row("reused", f"[bold red]{clock(r.get('start_s'))}–{clock(r.get('end_s'))}[/] = "
+                                   f"{escape(reference_name(r))}{ref_span}{how_text}")
     else:
         grid.add_row("reused", escape(report.reference_search.get("note", "no reference set was searched")))
+    written = [s.keyframe for s in report.shots if s.keyframe]
+    if written:
+        folders = sorted({os.path.dirname(k) or "." for k in written})
+        grid.add_row("keyframes", f"{len(written)} JPEG{'s' if len(written) != 1 else ''} in "
+                                  + ", ".join(escape(d) for d in folders))
     console.print(grid)
     if m.kind != "image" and report.shots:
         table = Table(show_edge=False, pad_edge=False, box=None, header_style="dim")

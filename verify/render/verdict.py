@@ -64,15 +64,15 @@ def verdict(report: Report) -> Verdict:
     points: list[str] = []
     if report.reused:
         red.append(phrase("reused_footage"))
-        seconds = sum(max(0.0, float(r.get("end_s", 0)) - float(r.get("start_s", 0))) for r in report.reused)
-        names = sorted({reference_name(r) for r in report.reused})
-        points.append(f"{len(report.reused)} span{'s' if len(report.reused) != 1 else ''} "
-                      f"({seconds:.1f} s) match known footage: {'; '.join(names)}.")
+        if not any(f.code == "reused_footage" for f in critical):  # else that flag's messages say it
+            seconds = sum(max(0.0, float(r.get("end_s", 0)) - float(r.get("start_s", 0))) for r in report.reused)
+            names = sorted({reference_name(r) for r in report.reused})
+            points.append(f"{len(report.reused)} span{'s' if len(report.reused) != 1 else ''} "
+                          f"({seconds:.1f} s) match known footage: {'; '.join(names)}.")
     for f in critical:
         if phrase(f.code) not in red:
             red.append(phrase(f.code))
-        if f.code != "reused_footage" or not report.reused:
-            points.append(f.message)
+        points.append(f.message)
     warn = []
     for f in warnings:
         if phrase(f.code) not in warn:
