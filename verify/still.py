@@ -8,19 +8,23 @@ import cv2
 import numpy as np
 
 from .errors import InputError
+from .limits import DEFAULT_MAX_PIXELS
 from .hashing import pdq_hex, phash_hex
 from .report import FileInfo, MediaInfo, Report, Shot
 
 _ORIENTATION_ROTATION = {3: 180, 6: 90, 8: 270}
 
 
-def load_still(p: Path) -> tuple[np.ndarray, int, str]:
+def load_still(p: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarray, int, str]:
     """RGB pixels as displayed (EXIF orientation applied), the rotation applied, and the format name."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
         with Image.open(p) as im:
             fmt = (im.format or "image").lower()
+            if im.width * im.height > max_pixels:
+                raise InputError(str(p), f"image of {im.width}x{im.height} exceeds the limit of {max_pixels} "
+                                         "pixels (--max-pixels)")
             orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
             im = ImageOps.exif_transpose(im)
             rgb = np.asarray(im.convert("RGB"))
@@ -31,11 +35,11 @@ def load_still(p: Path) -> tuple[np.ndarray, int, str]:
     return rgb, _ORIENTATION_ROTATION.get(orientation, 0), fmt
 
 
-def analyse_still(p: Path, shown: str):
+def analyse_still(p: Path, shown: str, max_pixels: int = DEFAULT_MAX_PIXELS):
     from .metadata import image_metadata
     from .pipeline import Analysis
 
-    rgb, rotation, fmt = load_still(p)
+    rgb, rotation, fmt = load_still(p, max_pixels)
     h, w = rgb.shape[:2]
     media = MediaInfo(container=fmt, duration_s=0.0, width=w, height=h, fps=None, video_codec=fmt,
                       audio_codec=None, rotation=rotation, kind="image", frame_count=1, decoded_duration_s=0.0)
