@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from reuse_material import FIXTURES, excerpt
 from verify.matching.footage import fingerprint_files, media_files
+from verify.schema import report_schema
 from verify.matching.store import Store
 
 VERIFY = [sys.executable, "-m", "verify"]
@@ -105,6 +107,7 @@ def test_main_command_with_index_finds_the_reused_span(db, tmp_path):
     p = run(MINISTRY, "--index", db, "--claimed-date", "2023-12-20", "--json", out)
     assert p.returncode == 0, p.stderr
     r = json.loads(out.read_text())
+    jsonschema.validate(r, report_schema())  # a report with a reused finding follows the schema too
     assert r["reference_search"]["searched"] is True and r["reference_search"]["index"] == str(db)
     assert r["reference_search"]["references"] == 1 and r["reference_search"]["fingerprints"] > 1000
     assert len(r["reused"]) == 1
