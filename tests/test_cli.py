@@ -127,3 +127,19 @@ def test_audio_only_file_says_no_video_stream(tmp_path):
     p = run(audio, "-q")
     assert p.returncode == 2
     assert "voice.mp4" in p.stderr and "no video stream" in p.stderr and "audio" in p.stderr
+
+
+def test_mp4_truncated_before_its_index_is_a_clean_error(tmp_path):
+    """moov at the end (no faststart) and the download cut short: nothing can be decoded."""
+    import imageio_ffmpeg
+
+    whole = tmp_path / "whole.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(FIXTURES / "ministry.mp4"),
+                    "-c", "copy", str(whole)], check=True, timeout=60)
+    data = whole.read_bytes()
+    assert data.rfind(b"moov") > data.find(b"mdat")  # the index really is at the end
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    p = run(cut, "-q")
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+    assert "cut.mp4" in p.stderr and "Traceback" not in p.stderr

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -137,3 +139,46 @@ def test_without_references_nothing_is_searched_and_known_folder(archive, tmp_pa
     assert next(x for x in r["flags"] if x["code"] == "reused_footage")["severity"] == "warning"
     p = run(MINISTRY, "--index", tmp_path / "missing.sqlite")
     assert p.returncode == 2 and "no such reference index" in p.stderr
+
+
+def _consistent(path: Path) -> list[str]:
+    """Integrity of the SQLite file, and every reference with its fingerprints (nothing half-added)."""
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        refs = store.refs()
+        assert store.db.execute("SELECT COUNT(*) FROM prints").fetchone()[0] == len(refs)
+        assert store.stats()["fingerprints"] == sum(r.prints for r in refs)
+        return sorted(Path(r.path).name for r in refs)
+
+
+def test_two_processes_adding_at_once_both_land(tmp_path):
+    path = tmp_path / "shared.sqlite"
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "photo.jpg").write_bytes((FIXTURES / "photo.jpg").read_bytes())
+    (b / "rotated.mp4").write_bytes((FIXTURES / "rotated.mp4").read_bytes())
+    procs = [subprocess.Popen([*VERIFY, "index", "add", str(folder), "--index", str(path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for folder in (a, b)]
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    assert _consistent(path) == ["photo.jpg", "rotated.mp4"]
+
+
+def test_kill_9_in_the_middle_of_an_add_leaves_a_usable_index(tmp_path):
+    path = tmp_path / "k.sqlite"
+    assert run("index", "add", FIXTURES / "photo.jpg", "--index", path).returncode == 0
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for name in ("cuts.mp4", "ministry.mp4", "scenes.mp4", "drive.mp4"):
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+    p = subprocess.Popen([*VERIFY, "index", "add", str(folder), "--index", str(path)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.0)  # fingerprinting the folder takes longer than this
+    assert p.poll() is None, "the add finished before it could be killed"
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    assert _consistent(path) == ["photo.jpg"]  # the add was all or nothing
+    assert run("index", "add", folder, "--index", path).returncode == 0  # and the index still works
+    assert _consistent(path) == sorted(["photo.jpg", "cuts.mp4", "ministry.mp4", "scenes.mp4", "drive.mp4"])
