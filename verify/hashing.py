@@ -1,4 +1,4 @@
-"""Perceptual hashes of one picture: pHash (imagehash) and PDQ (Meta's pdqhash).
+"""Hashes: SHA-256 of files, and perceptual hashes of one picture: pHash (imagehash) and PDQ (pdqhash).
 
 PDQ hex strings follow ThreatExchange's format (most significant 16-bit word first), so a
 hash printed here can be looked up in PDQ hash lists shared by other tools.
@@ -6,7 +6,19 @@ hash printed here can be looked up in PDQ hash lists shared by other tools.
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 import numpy as np
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def phash_hex(rgb: np.ndarray) -> str:

@@ -232,11 +232,10 @@ def _bundled_scene_model() -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def _file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+    """SHA-256 of a model file, once per process."""
+    from .hashing import file_sha256
+
+    return file_sha256(path)
 
 
 def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:

@@ -33,6 +33,7 @@ from typing import IO, Any, Literal
 
 from . import __version__
 from .failon import fired
+from .hashing import file_sha256
 from .pipeline import IMAGE_EXTENSIONS
 from .render.safe import visible
 
@@ -148,13 +149,6 @@ def index_identity(db: Path) -> Any:
 
 
 # --- the worker ----------------------------------------------------------------------------------
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _flags_of(report: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..fingerprint.prints import clip_prints, reference_prints
 from ..fingerprint.sampling import Samples
+from ..hashing import file_sha256
 from ..report import Report
 from .repeats import add_repeats, find_repeats
 from .reuse import add_reuse, search_clip
@@ -35,13 +35,6 @@ def media_files(path: Path) -> list[Path]:
                   and not any(part.startswith(".") for part in p.relative_to(path).parts))
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def fingerprint_files(paths: list[Path], store: Store, title: str | None = None, date: str | None = None,
                       source: str | None = None,
@@ -51,7 +44,7 @@ def fingerprint_files(paths: list[Path], store: Store, title: str | None = None,
 
     for p in paths:
         try:
-            sha = sha256_of(p)
+            sha = file_sha256(p)
             known = store.has_sha(sha)
             if known is not None:
                 if on_skip:

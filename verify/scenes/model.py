@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..hashing import file_sha256
 from .cues import cues
 
 LABELS = ("street", "indoor", "outdoor", "unknown")
@@ -101,13 +102,6 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("verify", appauthor=False))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def converted_model(pth: Path | None = None, directory: Path | None = None) -> Path | bytes:
     """The ONNX EfficientNet-Lite0: a cached file, converted now when missing or damaged.
@@ -118,12 +112,12 @@ def converted_model(pth: Path | None = None, directory: Path | None = None) -> P
     """
     pth = pth or weights_path()
     directory = directory or cache_dir()
-    tag = f"{_sha256(pth)[:16]}-c{CONVERTER_VERSION}"
+    tag = f"{file_sha256(pth)[:16]}-c{CONVERTER_VERSION}"
     target = directory / f"efficientnet-lite0-{tag}.onnx"
     check = target.with_name(target.name + ".sha256")
     if target.is_file() and check.is_file():
         try:
-            if check.read_text().strip() == _sha256(target):
+            if check.read_text().strip() == file_sha256(target):
                 return target
         except OSError:
             pass
