@@ -16,6 +16,7 @@ public because :mod:`verify.flags` and the tests use them.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +26,9 @@ import exifread
 from exifread.tags.fields import FieldType
 
 from .report import Location, Metadata
+
+# exifread logs every oddity of a damaged EXIF block to stderr; the report is where findings go
+logging.getLogger("exifread").setLevel(logging.CRITICAL)
 
 # --- time stamps -------------------------------------------------------------------
 

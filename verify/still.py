@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import cv2
@@ -20,7 +21,8 @@ def load_still(p: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[np.ndarra
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(p) as im:
+        with warnings.catch_warnings(), Image.open(p) as im:
+            warnings.simplefilter("ignore")  # Pillow warns on damaged tags; what can be read is used
             fmt = (im.format or "image").lower()
             if im.width * im.height > max_pixels:
                 raise InputError(str(p), f"image of {im.width}x{im.height} exceeds the limit of {max_pixels} "
