@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.metadata
+import itertools
 import os
 import platform
 import threading
@@ -291,7 +292,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                           display=(media.width or 0, media.height or 0), rotation=media.rotation)
         for a in analyzers:
             a.start(info)
-        for frame in _chain(first, frames):
+        for frame in itertools.chain([first], frames):
             for a in analyzers:
                 a.process(frame)
         for a in analyzers:
@@ -308,11 +309,6 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
                                  "start_s": round(stats.first_time or 0.0, 6)}
     return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples)
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 def _open_problem(exc: Exception) -> str:

@@ -85,7 +85,6 @@ class ShotDetector(Analyzer):
         self._next = 1  # next frame to decide on
         self._n = -1  # last frame seen
         self._last_t = 0.0
-        self._cut_frames: set[int] = set()
         self._last_cut = -1
         self._cuts: list[Boundary] = []
         self._dissolves: list[Boundary] = []
@@ -243,11 +242,10 @@ class ShotDetector(Analyzer):
         if not (spike or jump):
             return
         # keep only the strongest of adjacent spikes
-        if self._dmc.get(t + 1, 0.0) > d or (t - 1) in self._cut_frames:
+        if self._dmc.get(t + 1, 0.0) > d or self._last_cut == t - 1:
             return
         if self._is_transient(t, d, level):
             return
-        self._cut_frames.add(t)
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
