@@ -76,13 +76,16 @@ def add(
             skipped.append(f"{p}: {why}")
             print(f"verify: skipped {p}: {why}", file=sys.stderr)
 
-        def added(ref_id: int, item) -> None:
-            s = item.prints.samples
-            span = f"{s.duration_s:.1f} s" if s.kind == "video" else "image"
-            print(f"#{ref_id}  {item.path}  ({span}, {len(item.prints.prints)} fingerprints)")
+        def added(ref: RefInfo) -> None:
+            span = f"{ref.duration_s or 0:.1f} s" if ref.kind == "video" else "image"
+            print(f"#{ref.id}  {ref.path}  ({span}, {ref.prints} fingerprints)")
+
+        def duplicate(path: str, ref_id: int) -> None:
+            skip(Path(path), f"already in the index as #{ref_id} (added by another process meanwhile)")
 
         try:
-            ids = store.add_many(fingerprint_files(files, store, title, date, source, on_skip=skip), added)
+            ids = store.add_many(fingerprint_files(files, store, title, date, source, on_skip=skip),
+                                 added, duplicate)
         except KeyboardInterrupt:
             raise _fail("interrupted: nothing was added") from None
         print(f"added {len(ids)} of {len(files)} file(s) to {store.path}")

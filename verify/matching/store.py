@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -47,6 +48,22 @@ CREATE TABLE IF NOT EXISTS prints (
     hashes BLOB NOT NULL, sample BLOB NOT NULL, variant BLOB NOT NULL, quality BLOB NOT NULL
 );
 """
+
+
+def _retry_while_locked(step: Callable[[], None], seconds: float = 60.0) -> None:
+    """Run ``step``; while SQLite says the file is locked or busy, wait a little and run it again."""
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
 
 
 def default_index_path() -> Path:
@@ -118,20 +135,28 @@ class Store:
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA foreign_keys = ON")
-            if self.path != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.executescript(_DDL)
-            self._check_meta()
+            _retry_while_locked(self._initialise)
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"{self.path} is not a verify index ({exc})") from None
 
-    def _check_meta(self) -> None:
-        rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
-        if not rows:
-            with self.transaction():
+    def _initialise(self) -> None:
+        """WAL mode, tables and the version stamp, safe against another process doing the same.
+
+        SQLite answers "database is locked" at once (without waiting) when two connections both try to
+        turn a read into a write, which is what two fresh ``index add`` runs do on a new file; so the
+        tables are made inside ``BEGIN IMMEDIATE`` (which waits for the writer) and the whole step is
+        retried on a lock error.
+        """
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA journal_mode = WAL")
+        with self.transaction():
+            for statement in filter(str.strip, _DDL.split(";")):
+                self.db.execute(statement)
+            rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+            if not rows:
                 self.db.executemany("INSERT INTO meta VALUES (?, ?)",
                                     [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE)])
-            return
+                return
         if rows.get("schema") != str(SCHEMA) or rows.get("recipe") != PRINT_RECIPE:
             raise IndexError_(f"{self.path} was made by another version of verify "
                               f"(schema {rows.get('schema')}, {rows.get('recipe')}); rebuild it")
@@ -162,37 +187,54 @@ class Store:
         return int(row[0]) if row else None
 
     def add_many(self, items: Iterable[NewRef | None],
-                 on_added: Callable[[int, NewRef], None] | None = None) -> list[int]:
-        """Store every item in ONE transaction (``None`` items are skipped); returns the new ids."""
+                 on_added: Callable[[RefInfo], None] | None = None,
+                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
+        """Store every item in ONE transaction (``None`` items are skipped); returns the new ids.
+
+        Fingerprinting (the slow part, done while ``items`` is iterated) and compressing happen before
+        the write lock is taken, so another process adding to the same index waits only for the short
+        write itself.  A file another process stored meanwhile is not stored twice (``on_duplicate``).
+        """
+        pending: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
+        for item in items:
+            if item is not None:  # only the encoded rows are kept: the samples are freed file by file
+                pending.append(self._rows(item))
         ids: list[int] = []
+        added: list[RefInfo] = []
         with self.transaction():
-            for item in items:
-                if item is None:
+            for ref_row, print_row in pending:
+                existing = self.has_sha(str(ref_row[5]))
+                if existing is not None:
+                    if on_duplicate:
+                        on_duplicate(str(ref_row[0]), existing)
                     continue
-                new_id = self._insert(item)
-                ids.append(new_id)
-                if on_added:
-                    on_added(new_id, item)
+                cur = self.db.execute(
+                    f"INSERT INTO refs ({_INFO_COLS.replace('id, ', '', 1)}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    ref_row)
+                ref_id = int(cur.lastrowid or 0)
+                self.db.execute("INSERT INTO prints VALUES (?,?,?,?,?,?,?,?,?)", (ref_id, *print_row))
+                ids.append(ref_id)
+                added.append(RefInfo(ref_id, *ref_row))  # type: ignore[arg-type]
+        if on_added:
+            for info in added:
+                on_added(info)
         return ids
 
-    def _insert(self, item: NewRef) -> int:
+    @staticmethod
+    def _rows(item: NewRef) -> tuple[tuple[object, ...], tuple[object, ...]]:
+        """The ``refs`` row (without id) and ``prints`` row (without ref_id) of one file."""
         rp = item.prints
         s = rp.samples
         stack = s.stack()
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        cur = self.db.execute(
-            f"INSERT INTO refs ({_INFO_COLS.replace('id, ', '', 1)}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (item.path, item.title, item.date, item.source, s.kind, item.sha256, item.size_bytes,
-             round(s.duration_s, 3), s.fps, s.display[0], s.display[1], len(s.t), len(rp.prints), now))
-        ref_id = int(cur.lastrowid or 0)
-        self.db.execute(
-            "INSERT INTO prints VALUES (?,?,?,?,?,?,?,?,?)",
-            (ref_id, json.dumps([rp.area.x0, rp.area.y0, rp.area.x1, rp.area.y1]),
-             np.asarray(s.t, np.float32).tobytes(), json.dumps(list(stack.shape)),
-             zlib.compress(stack.tobytes(), 6), rp.prints.hashes.tobytes(),
-             rp.prints.sample.astype(np.int32).tobytes(), rp.prints.variant.astype(np.int16).tobytes(),
-             rp.prints.quality.astype(np.uint8).tobytes()))
-        return ref_id
+        ref_row = (item.path, item.title, item.date, item.source, s.kind, item.sha256, item.size_bytes,
+                   round(s.duration_s, 3), s.fps, s.display[0], s.display[1], len(s.t), len(rp.prints), now)
+        print_row = (json.dumps([rp.area.x0, rp.area.y0, rp.area.x1, rp.area.y1]),
+                     np.asarray(s.t, np.float32).tobytes(), json.dumps(list(stack.shape)),
+                     zlib.compress(stack.tobytes(), 6), rp.prints.hashes.tobytes(),
+                     rp.prints.sample.astype(np.int32).tobytes(), rp.prints.variant.astype(np.int16).tobytes(),
+                     rp.prints.quality.astype(np.uint8).tobytes())
+        return ref_row, print_row
 
     def remove(self, ref_id: int) -> bool:
         with self.transaction():
