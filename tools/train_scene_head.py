@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from verify.decode import thumb_size  # noqa: E402
 from verify.scenes.cues import CUE_NAMES  # noqa: E402
-from verify.scenes.model import INPUT_SIZE, LABELS, EfficientNetLite0, head_input  # noqa: E402
+from verify.scenes.model import BUNDLED_SIZE, LABELS, EfficientNetLite0, head_input  # noqa: E402
 
 L2 = 3e-3
 STEPS = 600
@@ -60,7 +60,7 @@ def model_input(view: np.ndarray) -> np.ndarray:
     h, w = view.shape[:2]
     tw, th = thumb_size((w, h))
     thumb = cv2.resize(np.ascontiguousarray(view), (tw, th), interpolation=cv2.INTER_AREA)
-    return cv2.resize(thumb, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
+    return cv2.resize(thumb, (BUNDLED_SIZE, BUNDLED_SIZE), interpolation=cv2.INTER_AREA)
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = STEPS) -> tuple[np.ndarray, np.ndarray]:
@@ -120,11 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     w, b = fit((x - mu) / sd, y)
     counts = {lab: int(np.sum(y == i)) for i, lab in enumerate(LABELS)}
     about = (f"softmax regression on the EfficientNet-Lite0 embedding (1280) + cues {', '.join(CUE_NAMES)}; "
-             f"{used} opencv-doc photos, {len(y)} views {counts}; L2 {L2}, {STEPS} Adam steps; "
+             f"{BUNDLED_SIZE} px input; {used} opencv-doc photos, {len(y)} views {counts}; L2 {L2}, {STEPS} Adam steps; "
              f"held out: {len(held)} photos and every video")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, labels=np.array(LABELS), mu=mu.astype(np.float32), sd=sd.astype(np.float32),
-                        w=w.astype(np.float32), b=b.astype(np.float32), about=np.array(about))
+                        w=w.astype(np.float32), b=b.astype(np.float32), input_size=np.array(BUNDLED_SIZE),
+                        about=np.array(about))
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes): {about}")
     return 0
 

@@ -31,7 +31,7 @@ import numpy as np
 from ..decode import Frame
 from ..report import Report
 from ..scenes.cues import FLAT_STD
-from ..scenes.model import LABELS, SceneModel, SceneModelError, load_scene_model
+from ..scenes.model import BUNDLED_SIZE, LABELS, SceneModel, SceneModelError, load_scene_model
 from ..scenes.motion import ZoomPair, classify_motion, expansion, zoom_gray
 from ..scenes.timeline import Sample, Segment, build_timeline, merge, seconds_by_label
 from .base import Analyzer, StreamInfo
@@ -63,7 +63,7 @@ class SceneAnalyzer(Analyzer):
         self.interval = interval
         self._model = model
         self._model_path = model_path
-        self._size = model.input_size if model is not None else (224, 224)
+        self._size = model.input_size if model is not None else (BUNDLED_SIZE, BUNDLED_SIZE)
         self._next_t = 0.0
         self._take_next = False
         self._pending = _Batch()
@@ -81,7 +81,7 @@ class SceneAnalyzer(Analyzer):
     # -- the pass ------------------------------------------------------------------------------
     def start(self, info: StreamInfo) -> None:
         if self._model is None:  # load in the worker, beside the decode
-            self._size = (224, 224) if self._model_path is None else self._peek_size()
+            self._size = (BUNDLED_SIZE, BUNDLED_SIZE) if self._model_path is None else self._peek_size()
         self._worker = threading.Thread(target=self._work, name="verify-scenes", daemon=True)
         self._worker.start()
 
@@ -147,7 +147,7 @@ class SceneAnalyzer(Analyzer):
             self._model = load_scene_model(self._model_path)
         except SceneModelError as exc:
             self._error = f"scene model {self._model_path}: {exc}"
-            return (224, 224)
+            return (BUNDLED_SIZE, BUNDLED_SIZE)
         return self._model.input_size
 
     def _work(self) -> None:

@@ -104,12 +104,18 @@ class _Graph:
         return act
 
 
-def build_model(state: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """The ONNX model for an EfficientNet-Lite0 ``state`` dict (as read by ``load_legacy_pth``)."""
+def build_model(state: dict[str, np.ndarray], input_size: int = INPUT_SIZE) -> onnx.ModelProto:
+    """The ONNX model for an EfficientNet-Lite0 ``state`` dict (as read by ``load_legacy_pth``).
+
+    ``input_size`` (a multiple of 32) is the square picture the graph takes: the network is fully
+    convolutional up to its global pooling, and for multiples of 32 the "SAME" paddings are those of
+    224, so the same weights serve a smaller, cheaper input."""
+    if input_size % 32:
+        raise ValueError(f"input size {input_size} is not a multiple of 32")
     g = _Graph(state)
     g.const("zero", np.array(0.0, np.float32))
     g.const("six", np.array(6.0, np.float32))
-    size = INPUT_SIZE
+    size = input_size
     x = g.conv_bn("image", "_conv_stem", "_bn0", size, 2)
     size = math.ceil(size / 2)
     for b in block_specs():
@@ -136,7 +142,7 @@ def build_model(state: dict[str, np.ndarray]) -> onnx.ModelProto:
         raise KeyError(f"unexpected weights {left[:3]}: not an EfficientNet-Lite0 state dict")
     graph = helper.make_graph(
         g.nodes, "efficientnet_lite0",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, INPUT_SIZE, INPUT_SIZE])],
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, input_size, input_size])],
         [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", HEAD_CHANNELS]),
          helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", fc_w.shape[0]])],
         initializer=g.inits)

@@ -35,7 +35,11 @@ from ..hashing import file_sha256
 from .cues import cues
 
 LABELS = ("street", "indoor", "outdoor", "unknown")
-INPUT_SIZE = 224
+INPUT_SIZE = 224  # a user model's input when its sidecar does not say
+# The bundled network's input.  Smaller inputs cost less (160 px: half) but lose the street in
+# low-resolution footage such as vtest.avi's pedestrians (every fixture street fails at 192 and below
+# with a head retrained for that size), so the network's native size stays.
+BUNDLED_SIZE = 224
 CONVERTER_VERSION = "1"  # bump when effnet.py builds a different graph
 
 
@@ -65,7 +69,6 @@ def _session(model: str | bytes, threads: int) -> Any:
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
-    opts.enable_cpu_mem_arena = False  # small batches: an arena only holds on to memory
     # no growing arena: memory stays near the model's size (a few per cent slower)
     opts.enable_cpu_mem_arena = False
     return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
@@ -112,7 +115,7 @@ def converted_model(pth: Path | None = None, directory: Path | None = None) -> P
     """
     pth = pth or weights_path()
     directory = directory or cache_dir()
-    tag = f"{file_sha256(pth)[:16]}-c{CONVERTER_VERSION}"
+    tag = f"{file_sha256(pth)[:16]}-c{CONVERTER_VERSION}-s{BUNDLED_SIZE}"
     target = directory / f"efficientnet-lite0-{tag}.onnx"
     check = target.with_name(target.name + ".sha256")
     if target.is_file() and check.is_file():
@@ -126,7 +129,7 @@ def converted_model(pth: Path | None = None, directory: Path | None = None) -> P
 
     try:
         state = load_legacy_pth(pth)
-        data = build_model(state).SerializeToString()
+        data = build_model(state, BUNDLED_SIZE).SerializeToString()
     except (LegacyPthError, KeyError, ValueError) as exc:
         raise SceneModelError(f"cannot convert {pth.name}: {exc}") from None
     try:
@@ -168,12 +171,16 @@ class EfficientNetScenes(SceneModel):
     """ImageNet EfficientNet-Lite0 embedding + colour cues -> linear head -> four scene labels."""
 
     name = "efficientnet-lite0 + verify scene head"
+    input_size = (BUNDLED_SIZE, BUNDLED_SIZE)
 
     def __init__(self, threads: int = 1, head: Path | None = None):
         self.backbone = EfficientNetLite0(threads)
         with np.load(head or Path(str(resources.files(__package__) / "head.npz"))) as h:
             if tuple(str(x) for x in h["labels"]) != LABELS:
                 raise SceneModelError("head.npz was trained for other labels")
+            if int(h["input_size"]) != BUNDLED_SIZE:
+                raise SceneModelError(f"head.npz was trained on {int(h['input_size'])} px pictures, "
+                                      f"the network takes {BUNDLED_SIZE} px")
             self._mu, self._sd = h["mu"].astype(np.float32), h["sd"].astype(np.float32)
             self._w, self._b = h["w"].astype(np.float32), h["b"].astype(np.float32)
 
