@@ -95,7 +95,7 @@ def live_areas(stack: np.ndarray) -> dict[str, Box]:
     ``bars`` and ``overlay`` are present only when they differ from the area before them.
     """
     if len(stack) > MAX_STATS_SAMPLES:  # the statistics need a spread of samples, not all of them
-        stack = stack[np.linspace(0, len(stack) - 1, MAX_STATS_SAMPLES).astype(int)]
+        stack = stack[np.linspace(0, len(stack) - 1, MAX_STATS_SAMPLES).astype(int)]  # (Samples.spread does this)
     n, h, w = stack.shape
     f = stack.astype(np.float32)
     mean = f.mean(axis=0)

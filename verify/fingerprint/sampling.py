@@ -7,6 +7,7 @@ sampling, so both sides see the same pictures.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,42 +35,63 @@ def grey_thumb(rgb: np.ndarray) -> np.ndarray:
 class ThumbStore:
     """Append-only list of same-size grey thumbnails kept in a temporary file, not in memory.
 
-    A two-hour clip has ~29,000 samples (~265 MB of thumbnails): on disk, the pass's memory stays
-    flat however long the clip is; reading goes through a memory map.
+    A two-hour clip has ~29,000 samples (~265 MB of thumbnails).  They are written as they come and
+    read back with ``os.pread``, a thumbnail or a chunk at a time, into ordinary small arrays: no
+    memory map, so thumbnails read once do not stay counted in the process's resident memory, and
+    the analysis of a long clip stays as lean as that of a short one.
     """
+
+    CHUNK = 256  # thumbnails read at once when iterating
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the store
         self._shape: tuple[int, int] | None = None
+        self._bytes = 0
         self._n = 0
-        self._map: np.ndarray | None = None
+        self._dirty = False
 
     def append(self, thumb: np.ndarray) -> None:
         if self._shape is None:
             self._shape = (int(thumb.shape[0]), int(thumb.shape[1]))
+            self._bytes = self._shape[0] * self._shape[1]
         elif thumb.shape != self._shape:
             thumb = cv2.resize(thumb, (self._shape[1], self._shape[0]), interpolation=cv2.INTER_AREA)
         self._file.write(np.ascontiguousarray(thumb, np.uint8).tobytes())
         self._n += 1
-        self._map = None
+        self._dirty = True
 
     def __len__(self) -> int:
         return self._n
 
-    def __getitem__(self, i: int) -> np.ndarray:
-        return self.array()[i]
+    def _read(self, start: int, count: int) -> np.ndarray:
+        assert self._shape is not None
+        if self._dirty:
+            self._file.flush()
+            self._dirty = False
+        data = os.pread(self._file.fileno(), count * self._bytes, start * self._bytes)
+        if len(data) != count * self._bytes:
+            raise OSError(f"thumbnail store: short read at {start}")
+        return np.frombuffer(data, np.uint8).reshape(count, *self._shape)
+
+    def __getitem__(self, i: int | slice) -> np.ndarray:
+        if isinstance(i, slice):
+            return self.pick(np.arange(self._n)[i])
+        i = int(i)
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._read(i, 1)[0]
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        return iter(self.array())
+        for start in range(0, self._n, self.CHUNK):
+            yield from self._read(start, min(self.CHUNK, self._n - start))
 
-    def array(self) -> np.ndarray:
-        """All thumbnails as one read-only (n, h, w) array backed by the file."""
-        if self._n == 0 or self._shape is None:
-            return np.zeros((0, 8, 8), np.uint8)
-        if self._map is None:
-            self._file.flush()
-            self._map = np.memmap(self._file, dtype=np.uint8, mode="r", shape=(self._n, *self._shape))
-        return self._map
+    def pick(self, indices: np.ndarray) -> np.ndarray:
+        """The thumbnails at ``indices`` as one (k, h, w) array."""
+        if self._shape is None or not len(indices):
+            return np.zeros((0, *(self._shape or (8, 8))), np.uint8)
+        return np.stack([self[int(i)] for i in indices])
 
 
 @dataclass
@@ -83,10 +105,20 @@ class Samples:
     duration_s: float = 0.0
     display: tuple[int, int] = (0, 0)  # displayed width, height of the source
 
-    def stack(self) -> np.ndarray:
+    def spread(self, most: int) -> np.ndarray:
+        """At most ``most`` thumbnails evenly spread over the whole, as one (k, h, w) array (the
+        statistics of live areas need a spread of samples, not all of them)."""
+        n = len(self.thumbs)
+        if n == 0:
+            return np.zeros((0, 8, 8), np.uint8)
+        idx = np.arange(n) if n <= most else np.linspace(0, n - 1, most).astype(int)
         if isinstance(self.thumbs, ThumbStore):
-            return self.thumbs.array()
-        return np.stack(self.thumbs) if len(self.thumbs) else np.zeros((0, 8, 8), np.uint8)
+            return self.thumbs.pick(idx)
+        return np.stack([self.thumbs[int(i)] for i in idx])
+
+    def thumb_shape(self) -> tuple[int, int]:
+        first = next(iter(self.thumbs), None)
+        return (0, 0) if first is None else (int(first.shape[0]), int(first.shape[1]))
 
 
 def sample_stride(fps: float, per_second: float = SAMPLES_PER_SECOND) -> int:

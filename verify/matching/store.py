@@ -225,13 +225,16 @@ class Store:
         """The ``refs`` row (without id) and ``prints`` row (without ref_id) of one file."""
         rp = item.prints
         s = rp.samples
-        stack = s.stack()
+        shape = (len(s.thumbs), *s.thumb_shape())
+        packer = zlib.compressobj(6)  # thumbnail by thumbnail: a long reference never sits whole in memory
+        thumbs = b"".join([packer.compress(np.ascontiguousarray(th, np.uint8).tobytes()) for th in s.thumbs]
+                          + [packer.flush()])
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         ref_row = (item.path, item.title, item.date, item.source, s.kind, item.sha256, item.size_bytes,
                    round(s.duration_s, 3), s.fps, s.display[0], s.display[1], len(s.t), len(rp.prints), now)
         print_row = (json.dumps([rp.area.x0, rp.area.y0, rp.area.x1, rp.area.y1]),
-                     np.asarray(s.t, np.float32).tobytes(), json.dumps(list(stack.shape)),
-                     zlib.compress(stack.tobytes(), 6), rp.prints.hashes.tobytes(),
+                     np.asarray(s.t, np.float32).tobytes(), json.dumps(list(shape)),
+                     thumbs, rp.prints.hashes.tobytes(),
                      rp.prints.sample.astype(np.int32).tobytes(), rp.prints.variant.astype(np.int16).tobytes(),
                      rp.prints.quality.astype(np.uint8).tobytes())
         return ref_row, print_row
