@@ -328,3 +328,67 @@ def test_scenes_survive_a_stopped_worker(monkeypatch):
     got = analyse(FIXTURES / "drive.mp4", Options()).report.scenes
     want = analysed("drive.mp4").report.scenes
     assert got.segments == want.segments and got.street_seconds == want.street_seconds == 10.0
+
+
+class _BrightIsStreet(scene_model.SceneModel):
+    """A stand-in model: a bright picture is a street, a dark one an interior (sure of both)."""
+
+    name = "bright-is-street"
+
+    def embed(self, batch):
+        return batch.reshape(len(batch), -1).mean(axis=1, keepdims=True).astype(np.float32)
+
+    def classify(self, batch):
+        bright = batch.reshape(len(batch), -1).mean(axis=1) > 127
+        return np.where(bright[:, None], [0.9, 0.05, 0.03, 0.02], [0.05, 0.9, 0.03, 0.02])
+
+
+def _fed(analyzer, brightness, new_shot_at=()):
+    from verify.analyzers.scenes import _Batch
+
+    b = _Batch()
+    for i, v in enumerate(brightness):
+        b.times.append(0.5 * i)
+        b.pictures.append(np.full((8, 8, 3), v, np.uint8))
+        b.grays.append(np.full((8, 8), v, np.uint8))
+        b.flat.append(False)
+        b.new_shot.append(i in new_shot_at)
+    analyzer._classify(b)
+    analyzer._close_shot()
+    return {round(s.t, 2): LABELS[int(np.argmax(s.probs))] for s in analyzer._samples}
+
+
+def test_model_looks_at_every_fourth_sample_of_a_steady_shot_and_at_every_one_near_a_change():
+    from verify.analyzers.scenes import SceneAnalyzer
+    from verify.analyzers.shots import ShotDetector
+
+    steady = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
+    labels = _fed(steady, [200] * 12)
+    assert set(labels.values()) == {"street"} and len(labels) == 12
+    assert steady.looked_at == 4  # the first, every fourth, the last
+
+    # one continuous shot walking indoors after 3.5 s: the change is still placed to the sample
+    walking = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
+    labels = _fed(walking, [200] * 7 + [40] * 5)
+    assert [labels[0.5 * i] for i in range(12)] == ["street"] * 7 + ["indoor"] * 5
+    assert walking.looked_at == 7
+
+    # a new shot always gets its own look, and the shot before it is settled first
+    cut = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
+    labels = _fed(cut, [200] * 3 + [40] * 3, new_shot_at={3})
+    assert [labels[0.5 * i] for i in range(6)] == ["street"] * 3 + ["indoor"] * 3
+    assert cut.looked_at == 4
+
+
+@pytest.mark.parametrize("name", ["scenes.mp4", "cuts.mp4"])
+def test_looking_at_fewer_samples_gives_the_timeline_of_looking_at_all(monkeypatch, name):
+    from verify.analyzers import scenes as scene_analyzer
+    from verify.pipeline import Options, analyse
+
+    fewer = analysed(name).report
+    monkeypatch.setattr(scene_analyzer, "LOOK_STRIDE", 1)
+    every = analyse(FIXTURES / name, Options()).report
+    assert every.analysis["scenes"]["looked_at"] == every.analysis["scenes"]["samples"]
+    assert fewer.analysis["scenes"]["looked_at"] < 0.8 * fewer.analysis["scenes"]["samples"]
+    assert [s["label"] for s in fewer.scenes.segments] == [s["label"] for s in every.scenes.segments]
+    assert fewer.scenes.street_seconds == pytest.approx(every.scenes.street_seconds, abs=TOLERANCE_S)

@@ -2,14 +2,19 @@
 
 Per frame this analyzer only decides whether to take a sample: one every half second, and the
 frame right after a possible cut (which restarts the half-second schedule), so that even a short
-shot gets one.  A sample is the frame's
-colour thumbnail (``frame.rgb()``) shrunk to the scene model's input and a small grey picture for
-the zoom rate.  Sampling adapts to the shots: a sample whose picture has hardly changed since the
-last one the model saw (same shot, less than ``REUSE_MAX_S`` ago) reuses its labels instead of
-running the network again, so a fixed camera costs little and a travelling one is fully looked at.
+shot gets one.  A sample is the frame's colour thumbnail (``frame.rgb()``) shrunk to the scene
+model's input and a small grey picture for the zoom rate.
+
+Every sample gets label probabilities, but the network does not look at every one.  Sampling adapts
+to the shots: within a shot the model looks at the first sample and then at every
+``LOOK_STRIDE``-th; when two looked-at samples agree (same label, both confident), the samples
+between them take probabilities interpolated between the two; when they disagree (a camera walking
+out of a door, a car entering a tunnel), the model looks at every sample between them, so a change
+is still placed to the half second.  The last sample of a shot is always looked at.  A long steady
+shot therefore costs a quarter of the network calls, a changing one costs all of them.
 Samples go in batches to a worker thread that runs the scene model (onnxruntime, one thread) beside
-the decode, so the per-frame path stays cheap; the queue is bounded, so memory does not grow with
-the clip.
+the decode, so the per-frame path stays cheap; the queue is bounded, and at most ``LOOK_STRIDE``
+pictures wait for a decision, so memory does not grow with the clip.
 
 ``finish`` runs after the shot detector's (order the analyzer after it): the per-sample label
 probabilities are smoothed into segments snapped to the shot boundaries in ``report.shots``, each
@@ -42,16 +47,26 @@ BATCH = 4  # samples per inference call (activations of bigger batches cost memo
 QUEUE_BATCHES = 4  # batches waiting for the worker at most (bounds memory)
 WORKER_IDLE_S = 120.0  # a worker that gets nothing for this long stops; finish() takes over
 VEHICLE_MIN_S = 1.0  # travelling street footage shorter than this raises no flag
-REUSE_DIFF = 3.0  # mean grey-level change (16 x 9 picture) under which a sample reuses the last labels
-REUSE_MAX_S = 3.0  # ... but the model looks again at least this often
+LOOK_STRIDE = 4  # within a shot the model looks at every 4th sample (2 s), and between them when they disagree
+AGREE_MIN = 0.6  # two looked-at samples agree when they have the same top label, each at least this sure
 
 
 @dataclass
 class _Batch:
     times: list[float] = field(default_factory=list)
-    pictures: list[np.ndarray | None] = field(default_factory=list)  # None: reuse the previous labels
+    pictures: list[np.ndarray] = field(default_factory=list)
     grays: list[np.ndarray] = field(default_factory=list)
     flat: list[bool] = field(default_factory=list)
+    new_shot: list[bool] = field(default_factory=list)  # the sample is the first after a possible cut
+
+
+@dataclass
+class _Waiting:
+    """A sample between two looked-at ones, waiting to learn whether the model must look at it."""
+
+    t: float
+    picture: np.ndarray
+    flat: bool
 
 
 class SceneAnalyzer(Analyzer):
@@ -73,8 +88,8 @@ class SceneAnalyzer(Analyzer):
         self._samples: list[Sample] = []
         self._zooms: list[ZoomPair] = []
         self._last_gray: tuple[float, np.ndarray] | None = None
-        self._last_probs: np.ndarray | None = None
-        self._ref: tuple[float, np.ndarray] | None = None  # (time, 16 x 9 grey) of the last looked-at sample
+        self._looked: tuple[float, np.ndarray] | None = None  # (time, probabilities) of the shot's last look
+        self._waiting: list[_Waiting] = []  # samples after it, in this shot
         self._error: str | None = None
         self.looked_at = 0  # samples the model actually classified
 
@@ -96,15 +111,10 @@ class SceneAnalyzer(Analyzer):
         while self._next_t <= frame.t:
             self._next_t += self.interval
         rgb = frame.rgb()
-        tiny = cv2.resize(frame.gray, (16, 9), interpolation=cv2.INTER_AREA).astype(np.float32)
-        ref = self._ref
-        same = (not after_cut and ref is not None and frame.t - ref[0] < REUSE_MAX_S
-                and float(np.mean(np.abs(tiny - ref[1]))) < REUSE_DIFF)
-        if not same:
-            self._ref = (frame.t, tiny)
         b = self._pending
         b.times.append(frame.t)
-        b.pictures.append(None if same else cv2.resize(rgb, self._size, interpolation=cv2.INTER_AREA))
+        b.pictures.append(cv2.resize(rgb, self._size, interpolation=cv2.INTER_AREA))
+        b.new_shot.append(after_cut)
         b.grays.append(zoom_gray(rgb))
         b.flat.append(float(frame.gray.std()) < FLAT_STD)
         if len(b.times) >= BATCH:
@@ -116,6 +126,9 @@ class SceneAnalyzer(Analyzer):
             self._queue.put(None)
             self._worker.join()
         self._drain()  # whatever a stopped worker left behind
+        with self._lock:
+            if self._error is None and self._model is not None:
+                self._close_shot()
         if self._error is not None:
             report.analysis["scenes"] = {"error": self._error}
             return
@@ -169,23 +182,68 @@ class SceneAnalyzer(Analyzer):
                     self._error = f"scene model: {exc}"
             if self._error is not None or self._model is None:
                 return
-            new = [p for p in batch.pictures if p is not None]
-            try:
-                fresh = iter(self._model.classify(np.stack(new)) if new else [])
-            except Exception as exc:  # noqa: BLE001 - a model failure must not sink the whole report
-                self._error = f"scene model failed: {type(exc).__name__}: {str(exc)[:160]}"
-                return
-            self.looked_at += len(new)
-            for t, pic, gray, flat in zip(batch.times, batch.pictures, batch.grays, batch.flat):
-                if pic is not None:  # the first sample always has a picture: there is no reference yet
-                    self._last_probs = np.asarray(next(fresh), dtype=np.float64)
-                self._samples.append(Sample(t, self._last_probs, flat))
+            for t, pic, gray, flat, new_shot in zip(batch.times, batch.pictures, batch.grays, batch.flat,
+                                                    batch.new_shot):
                 if self._last_gray is not None:
                     t0, g0 = self._last_gray
                     rate = expansion(g0, gray)
                     if rate is not None and t > t0:
                         self._zooms.append(ZoomPair(t0, t, rate / (t - t0)))
                 self._last_gray = (t, gray)
+                if new_shot:
+                    self._close_shot()
+                if self._looked is None:  # a shot's first sample: always looked at
+                    probs = self._look([pic])
+                    if probs is None:
+                        return
+                    self._keep(t, probs[0], flat)
+                    continue
+                self._waiting.append(_Waiting(t, pic, flat))
+                if len(self._waiting) >= LOOK_STRIDE:
+                    self._settle()
+
+    def _close_shot(self) -> None:
+        """The shot ended: decide its waiting samples (the last one is looked at)."""
+        self._settle()
+        self._looked = None
+
+    def _settle(self) -> None:
+        """Look at the newest waiting sample; fill or look at the ones between it and the last look."""
+        if not self._waiting or self._looked is None:
+            self._waiting = []
+            return
+        *between, last = self._waiting
+        self._waiting = []
+        probs = self._look([last.picture])
+        if probs is None:
+            return
+        (t0, p0), p1 = self._looked, probs[0]
+        if between and not _agree(p0, p1):
+            looked = self._look([w.picture for w in between])
+            if looked is None:
+                return
+            for w, p in zip(between, looked):
+                self._samples.append(Sample(w.t, p, w.flat))
+        else:
+            for w in between:
+                f = (w.t - t0) / max(last.t - t0, 1e-9)
+                self._samples.append(Sample(w.t, (1.0 - f) * p0 + f * p1, w.flat))
+        self._keep(last.t, p1, last.flat)
+
+    def _keep(self, t: float, probs: np.ndarray, flat: bool) -> None:
+        self._samples.append(Sample(t, probs, flat))
+        self._looked = (t, probs)
+
+    def _look(self, pictures: list[np.ndarray]) -> np.ndarray | None:
+        """The model's probabilities for ``pictures`` (None after a model failure, which is recorded)."""
+        try:
+            probs = np.asarray(self._model.classify(np.stack(pictures)), dtype=np.float64)  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - a model failure must not sink the whole report
+            self._error = f"scene model failed: {type(exc).__name__}: {str(exc)[:160]}"
+            self._waiting = []
+            return None
+        self.looked_at += len(pictures)
+        return probs
 
     # -- results -------------------------------------------------------------------------------
     def _fill(self, report: Report) -> None:
@@ -207,7 +265,7 @@ class SceneAnalyzer(Analyzer):
         sc.outdoor_seconds = round(totals["outdoor"], 2)
         sc.segments = [s.to_dict() for s in segments]
         sc.model = getattr(self._model, "name", None)
-        report.analysis["scenes"] = {"samples": len(samples), "classified": self.looked_at,
+        report.analysis["scenes"] = {"samples": len(samples), "looked_at": self.looked_at,
                                      "interval_s": self.interval, "labels": list(LABELS)}
         self._vehicle_flag(report, segments)
 
@@ -223,3 +281,9 @@ class SceneAnalyzer(Analyzer):
                         "as from a moving vehicle.",
                         seconds=round(seconds, 2),
                         spans=[[round(s.start_s, 3), round(s.end_s, 3)] for s in moving])
+
+
+def _agree(p0: np.ndarray, p1: np.ndarray) -> bool:
+    """Two looked-at samples say the same thing: same top label, each at least ``AGREE_MIN`` sure."""
+    a, b = int(np.argmax(p0)), int(np.argmax(p1))
+    return a == b and float(p0[a]) >= AGREE_MIN and float(p1[b]) >= AGREE_MIN
