@@ -97,9 +97,7 @@ def live_areas(stack: np.ndarray) -> dict[str, Box]:
     if len(stack) > MAX_STATS_SAMPLES:  # the statistics need a spread of samples, not all of them
         stack = stack[np.linspace(0, len(stack) - 1, MAX_STATS_SAMPLES).astype(int)]  # (Samples.spread does this)
     n, h, w = stack.shape
-    f = stack.astype(np.float32)
-    mean = f.mean(axis=0)
-    tstd = f.std(axis=0) if n > 1 else np.zeros((h, w), np.float32)
+    mean, tstd = _temporal_stats(stack)
     still = tstd <= FLAT_TEMPORAL
     # a bar row: one flat colour, not changing
     flat_rows = (mean.std(axis=1) <= FLAT_STD) & still.all(axis=1)
@@ -120,6 +118,21 @@ def live_areas(stack: np.ndarray) -> dict[str, Box]:
         if bands != bars:
             areas["overlay"] = _box(bands, w, h)
     return areas
+
+
+def _temporal_stats(stack: np.ndarray, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel mean and standard deviation over time, summed a chunk at a time (a float copy of
+    the whole stack would cost ~50 MB at 600 samples)."""
+    n = len(stack)
+    s1 = np.zeros(stack.shape[1:], np.float64)
+    s2 = np.zeros(stack.shape[1:], np.float64)
+    for i in range(0, n, chunk):
+        part = stack[i:i + chunk].astype(np.float32)
+        s1 += part.sum(axis=0, dtype=np.float64)
+        s2 += np.square(part).sum(axis=0, dtype=np.float64)
+    mean = s1 / max(n, 1)
+    var = np.maximum(s2 / max(n, 1) - mean * mean, 0.0) if n > 1 else np.zeros_like(mean)
+    return mean.astype(np.float32), np.sqrt(var).astype(np.float32)
 
 
 def _box(px: tuple[int, int, int, int], w: int, h: int) -> Box:
