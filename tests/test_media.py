@@ -55,3 +55,30 @@ def test_still_media_and_exif():
     assert r.media.kind == "image" and (r.media.width, r.media.height) == (751, 563)
     assert r.metadata.make == "Canon" and r.metadata.creation_time == "2019-05-04T08:11:12Z"
     assert r.metadata.location.lat == pytest.approx(50.8503, abs=1e-4)
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuvj420p", "yuv420p"])
+def test_colour_thumbnails_respect_full_and_video_range(tmp_path, pix_fmt):
+    """Thumbnails from the fast YUV path look like FFmpeg's own conversion, whatever the range
+    (phones and MJPEG sources store full-range "yuvj" pictures)."""
+    import subprocess
+
+    import av
+    import imageio_ffmpeg
+    import numpy as np
+
+    from verify.decode import thumbnail
+
+    clip = tmp_path / f"{pix_fmt}.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(FIXTURES / "cup.mp4"), "-t", "1",
+                    "-an", "-vf", "scale=320:-2", "-pix_fmt", pix_fmt, "-c:v", "libx264", "-crf", "18",
+                    str(clip)], check=True)
+    with av.open(str(clip)) as c:
+        frame = next(c.decode(video=0))
+        assert frame.format.name == pix_fmt
+        w, h = frame.width, frame.height
+        ours = thumbnail(frame, 0, (w, h), long_side=w).astype(int)
+        theirs = frame.reformat(format="rgb24").to_ndarray().astype(int)
+    assert ours.shape == theirs.shape
+    assert abs(ours.mean() - theirs.mean()) < 2.0  # no overall brightness shift
+    assert abs(ours.std() - theirs.std()) < 2.0  # no contrast stretch

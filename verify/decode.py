@@ -89,11 +89,26 @@ def thumbnail(frame: av.VideoFrame, rotation: int, display: tuple[int, int],
         ys = shrink(y, (cw, ch))
         us = shrink(u, (cw // 2, ch // 2))
         vs = shrink(v, (cw // 2, ch // 2))
+        if _full_range(frame):  # OpenCV's conversion expects video range (luma 16-235)
+            ys, us, vs = _to_video_range(ys, us, vs)
         i420 = np.concatenate([ys.reshape(-1), us.reshape(-1), vs.reshape(-1)]).reshape(ch * 3 // 2, cw)
         rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
     else:
         rgb = frame.reformat(width=cw, height=ch, format="rgb24").to_ndarray()
     return rotate(rgb, rotation)
+
+
+def _full_range(frame: av.VideoFrame) -> bool:
+    """Full-range ("JPEG") YUV: the yuvj formats, or a frame tagged so (AVCOL_RANGE_JPEG = 2)."""
+    return frame.format.name.startswith("yuvj") or int(getattr(frame, "color_range", 0) or 0) == 2
+
+
+_LUMA_LUT = np.round(16 + np.arange(256) * 219 / 255).astype(np.uint8)
+_CHROMA_LUT = np.round(128 + (np.arange(256) - 128) * 224 / 255).clip(0, 255).astype(np.uint8)
+
+
+def _to_video_range(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return cv2.LUT(y, _LUMA_LUT), cv2.LUT(u, _CHROMA_LUT), cv2.LUT(v, _CHROMA_LUT)
 
 
 def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
