@@ -371,13 +371,13 @@ def test_model_looks_at_every_fourth_sample_of_a_steady_shot_and_at_every_one_ne
     walking = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
     labels = _fed(walking, [200] * 7 + [40] * 5)
     assert [labels[0.5 * i] for i in range(12)] == ["street"] * 7 + ["indoor"] * 5
-    assert walking.looked_at == 7
+    assert walking.looked_at == 6  # 0, 4, 8, then 6 and 7 by bisection, and the last
 
-    # a new shot always gets its own look, and the shot before it is settled first
+    # a cut settles the shot before it; each short shot gets one look, its middle sample
     cut = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
     labels = _fed(cut, [200] * 3 + [40] * 3, new_shot_at={3})
     assert [labels[0.5 * i] for i in range(6)] == ["street"] * 3 + ["indoor"] * 3
-    assert cut.looked_at == 4
+    assert cut.looked_at == 2  # two short shots: one look each
 
 
 @pytest.mark.parametrize("name", ["scenes.mp4", "cuts.mp4"])

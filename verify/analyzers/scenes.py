@@ -6,12 +6,13 @@ shot gets one.  A sample is the frame's colour thumbnail (``frame.rgb()``) shrun
 model's input and a small grey picture for the zoom rate.
 
 Every sample gets label probabilities, but the network does not look at every one.  Sampling adapts
-to the shots: within a shot the model looks at the first sample and then at every
-``LOOK_STRIDE``-th; when two looked-at samples agree (same label, both confident), the samples
-between them take probabilities interpolated between the two; when they disagree (a camera walking
-out of a door, a car entering a tunnel), the model looks at every sample between them, so a change
-is still placed to the half second.  The last sample of a shot is always looked at.  A long steady
-shot therefore costs a quarter of the network calls, a changing one costs all of them.
+to the shots: a short shot (up to ``LOOK_STRIDE`` samples, two seconds) gets one look, at its middle
+sample, whose labels all its samples take.  In a longer shot the model looks at the first sample and
+then at every ``LOOK_STRIDE``-th; when two looked-at samples agree (same label, both confident), the
+samples between them take probabilities interpolated between the two; when they disagree (a camera
+walking out of a door, a car entering a tunnel), the model looks between them by bisection (the
+middle sample, then each half the same way), so a change is still placed to the half second.  The last sample of a longer shot is always looked at.
+A long steady shot therefore costs a quarter of the network calls, a changing one all of them.
 Samples go in batches to a worker thread that runs the scene model (onnxruntime, one thread) beside
 the decode, so the per-frame path stays cheap; the queue is bounded, and at most ``LOOK_STRIDE``
 pictures wait for a decision, so memory does not grow with the clip.
@@ -192,18 +193,32 @@ class SceneAnalyzer(Analyzer):
                 self._last_gray = (t, gray)
                 if new_shot:
                     self._close_shot()
-                if self._looked is None:  # a shot's first sample: always looked at
-                    probs = self._look([pic])
+                self._waiting.append(_Waiting(t, pic, flat))
+                if self._looked is None:
+                    if len(self._waiting) <= LOOK_STRIDE:
+                        continue  # maybe a short shot: one look will do (see _close_shot)
+                    first = self._waiting.pop(0)  # a longer shot: its first sample is looked at
+                    probs = self._look([first.picture])
                     if probs is None:
                         return
-                    self._keep(t, probs[0], flat)
-                    continue
-                self._waiting.append(_Waiting(t, pic, flat))
+                    self._keep(first.t, probs[0], first.flat)
                 if len(self._waiting) >= LOOK_STRIDE:
                     self._settle()
 
     def _close_shot(self) -> None:
-        """The shot ended: decide its waiting samples (the last one is looked at)."""
+        """The shot ended: decide its waiting samples.
+
+        A short shot (at most ``LOOK_STRIDE`` samples, two seconds) gets one look, at its middle
+        sample (the middle one with a picture, if some are flat), whose labels all its samples take;
+        a longer one settles its tail (the last sample is looked at)."""
+        if self._looked is None and self._waiting:
+            waiting, self._waiting = self._waiting, []
+            seen = [w for w in waiting if not w.flat] or waiting
+            middle = seen[len(seen) // 2]
+            probs = self._look([middle.picture])
+            if probs is not None:
+                for w in waiting:
+                    self._samples.append(Sample(w.t, probs[0], w.flat))
         self._settle()
         self._looked = None
 
@@ -217,18 +232,29 @@ class SceneAnalyzer(Analyzer):
         probs = self._look([last.picture])
         if probs is None:
             return
-        (t0, p0), p1 = self._looked, probs[0]
-        if between and not _agree(p0, p1):
-            looked = self._look([w.picture for w in between])
-            if looked is None:
-                return
-            for w, p in zip(between, looked):
-                self._samples.append(Sample(w.t, p, w.flat))
-        else:
+        self._between(self._looked, (last.t, probs[0]), between)
+        self._keep(last.t, probs[0], last.flat)
+
+    def _between(self, left: tuple[float, np.ndarray], right: tuple[float, np.ndarray],
+                 between: list[_Waiting]) -> None:
+        """Probabilities for the samples between two looks: interpolated when the looks agree,
+        else found by bisection (look at the middle one, then decide each half the same way)."""
+        if not between:
+            return
+        (t0, p0), (t1, p1) = left, right
+        if _agree(p0, p1):
             for w in between:
-                f = (w.t - t0) / max(last.t - t0, 1e-9)
+                f = (w.t - t0) / max(t1 - t0, 1e-9)
                 self._samples.append(Sample(w.t, (1.0 - f) * p0 + f * p1, w.flat))
-        self._keep(last.t, p1, last.flat)
+            return
+        m = len(between) // 2
+        mid = between[m]
+        probs = self._look([mid.picture])
+        if probs is None:
+            return
+        self._samples.append(Sample(mid.t, probs[0], mid.flat))
+        self._between(left, (mid.t, probs[0]), between[:m])
+        self._between((mid.t, probs[0]), right, between[m + 1:])
 
     def _keep(self, t: float, probs: np.ndarray, flat: bool) -> None:
         self._samples.append(Sample(t, probs, flat))
