@@ -292,9 +292,6 @@ def _error(message: str) -> None:
 
 
 def main() -> None:
-    from .limits import lean_malloc
-
-    lean_malloc()
     try:
         app()
     except KeyboardInterrupt:

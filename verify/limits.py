@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -70,21 +69,3 @@ def run_watched(work: Callable[[Heartbeat], T], stall_s: float) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]
-
-
-def lean_malloc() -> None:
-    """Large blocks (decoded frames, thumbnails) straight from mmap and back to the system when freed.
-
-    glibc otherwise raises its mmap threshold after the first large free and serves later frames
-    from per-thread heaps that keep their peak: measured on the 1080p benchmark clip, peak memory
-    271 MB by default, 242 MB with a fixed 256 KB threshold, same CPU time.  Other C libraries: no-op.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD (fixed: also stops glibc's dynamic raising)
-    except (OSError, AttributeError):
-        pass

@@ -34,7 +34,6 @@ from typing import IO, Any, Literal
 from . import __version__
 from .failon import fired
 from .hashing import file_sha256
-from .limits import lean_malloc
 from .pipeline import IMAGE_EXTENSIONS
 from .render.safe import visible
 
@@ -241,7 +240,7 @@ def _run_pool(tasks: list[Task], jobs: int, worker: Worker,
     """
     ctx = multiprocessing.get_context("spawn")
     pending = list(reversed(tasks))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=lean_malloc) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         running: dict[Future[Outcome], Task] = {}
         while pending or running:
             while pending and len(running) < jobs:
