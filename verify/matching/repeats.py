@@ -21,6 +21,7 @@ from .search import build_faiss
 
 MIN_OFFSET = 1.5  # seconds between the two showings
 NEIGHBOURS = 24  # nearest hashes looked at per sample
+SEARCH_CHUNK = 4096  # query hashes per self-search call (bounds the raw neighbour lists)
 REPEAT_SPEEDS = SPEEDS[(SPEEDS > 0.9) & (SPEEDS < 1.1)]  # a loop or replay runs at (about) the same speed
 
 
@@ -36,17 +37,25 @@ def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict
     hashes = clip.prints.hashes[rows]
     index = build_faiss(hashes)
     # nearest neighbours, not every hash within the radius: a clip that loops one scene hundreds of
-    # times would otherwise make (samples x loops) pairs; a few per sample are enough to align
+    # times would otherwise make (samples x loops) pairs; a few per sample are enough to align.
+    # Searched a chunk of queries at a time, keeping only close, later pairs as compact integers,
+    # so a two-hour clip's self-search does not hold every raw neighbour list at once.
     k = min(NEIGHBOURS, len(rows))
-    dist, hits = index.search(np.ascontiguousarray(hashes), k)
-    a = np.repeat(np.arange(len(rows)), k)
-    dist, hits = dist.reshape(-1), hits.reshape(-1)
-    keep = (hits >= 0) & (dist <= RADIUS)
-    a, dist, hits = a[keep], dist[keep], hits[keep]
     t = np.asarray(clip.samples.t)
-    qs, rs = clip.prints.sample[rows][a], clip.prints.sample[rows][hits]
-    later = t[qs] - t[rs] >= MIN_OFFSET  # (later showing, earlier showing)
-    qs, rs, d = qs[later], rs[later], dist[later].astype(np.int64)
+    sample_of = clip.prints.sample[rows].astype(np.int32)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start in range(0, len(rows), SEARCH_CHUNK):
+        dist, hits = index.search(np.ascontiguousarray(hashes[start:start + SEARCH_CHUNK]), k)
+        a = np.repeat(np.arange(start, start + len(dist), dtype=np.int32), k)
+        dist, hits = dist.reshape(-1), hits.reshape(-1)
+        keep = (hits >= 0) & (dist <= RADIUS)
+        q, r = sample_of[a[keep]], sample_of[hits[keep]]
+        later = t[q] - t[r] >= MIN_OFFSET  # (later showing, earlier showing)
+        parts.append((q[later], r[later], dist[keep][later].astype(np.int16)))
+    qs = np.concatenate([p[0] for p in parts])
+    rs = np.concatenate([p[1] for p in parts])
+    d = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    del parts
     if len(qs) < MIN_SAMPLES:
         return []
     bounds = np.asarray(sorted(cuts or []), float)

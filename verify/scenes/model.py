@@ -180,8 +180,9 @@ class EfficientNetScenes(SceneModel):
         with np.load(head or Path(str(resources.files(__package__) / "head.npz"))) as h:
             if tuple(str(x) for x in h["labels"]) != LABELS:
                 raise SceneModelError("head.npz was trained for other labels")
-            if int(h["input_size"]) != BUNDLED_SIZE:
-                raise SceneModelError(f"head.npz was trained on {int(h['input_size'])} px pictures, "
+            if "input_size" not in h.files or int(h["input_size"]) != BUNDLED_SIZE:
+                size = int(h["input_size"]) if "input_size" in h.files else "unrecorded"
+                raise SceneModelError(f"head.npz was trained on {size} px pictures, "
                                       f"the network takes {BUNDLED_SIZE} px")
             self._mu, self._sd = h["mu"].astype(np.float32), h["sd"].astype(np.float32)
             self._w, self._b = h["w"].astype(np.float32), h["b"].astype(np.float32)
