@@ -1,10 +1,18 @@
 """A reference set in memory: every stored hash in one FAISS binary index, and who owns each hash.
 
 Small sets (up to ``FLAT_MAX`` hashes) are searched exactly (``IndexBinaryFlat``); larger ones through
-an inverted file (``IndexBinaryIVF``, k-means over a sample of the hashes, ``nprobe`` lists visited
-per query), which keeps a query of a one-minute clip against ten million hashes in milliseconds.
-The index is rebuilt from the SQLite blobs each time the set is opened (``benchmarks/index_scale.py``
-measures how long that takes); nothing but the SQLite file needs to be kept.
+an inverted file (``IndexBinaryIVF``): ``nlist`` centroids, ``NPROBE`` lists visited per query hash.
+The centroids are a random sample of the stored hashes, not k-means: PDQ hashes of video drift by
+tens of bits within a second and a crop of a frame is ~116 bits from the frame, so the hashes spread
+over the 256-bit space with little cluster structure to find, and k-means over ten million hashes
+costs many minutes.  ``nlist = sqrt(NPROBE * n / 2)`` keeps the two costs of a query (comparing
+with every centroid, scanning the visited lists) near their minimum while keeping the build (every
+hash compared with every centroid) affordable.  The visited lists hold only a part of the true
+neighbours of one query hash (70-80 % of those a transformed copy leaves, see
+``benchmarks/index_scale.py``), but a reused span has four clip samples a second and alignment needs
+three per shot, so spans are still found, save now and then a shot of a second or less.  The index is rebuilt from the SQLite blobs each
+time the set is opened (``benchmarks/index_scale.py`` measures how long that takes); nothing but the
+SQLite file needs to be kept.
 """
 
 from __future__ import annotations
@@ -18,8 +26,8 @@ from ..fingerprint.prints import Prints
 from .store import RefInfo, Store
 
 FLAT_MAX = 50_000
-NPROBE = 32
-TRAIN_MAX = 262_144  # hashes the IVF k-means is trained on
+NPROBE = 64  # inverted lists visited per query hash
+NLIST_MAX = 65_536
 
 
 def build_faiss(hashes: np.ndarray, flat_max: int = FLAT_MAX, nprobe: int = NPROBE):
@@ -31,12 +39,12 @@ def build_faiss(hashes: np.ndarray, flat_max: int = FLAT_MAX, nprobe: int = NPRO
     if n <= flat_max:
         index = faiss.IndexBinaryFlat(bits)
     else:
-        nlist = int(min(65536, max(256, 4 * np.sqrt(n))))
+        nlist = int(min(NLIST_MAX, max(256, np.sqrt(nprobe * n / 2))))
         quantizer = faiss.IndexBinaryFlat(bits)
-        index = faiss.IndexBinaryIVF(quantizer, bits, nlist)
         rng = np.random.default_rng(0)
-        train = hashes[rng.choice(n, size=min(n, max(TRAIN_MAX, 40 * nlist)), replace=False)]
-        index.train(np.ascontiguousarray(train))
+        quantizer.add(np.ascontiguousarray(hashes[np.sort(rng.choice(n, size=nlist, replace=False))]))
+        index = faiss.IndexBinaryIVF(quantizer, bits, nlist)
+        index.train(np.ascontiguousarray(hashes[:1]))  # the quantizer is complete: nothing to learn
         index.nprobe = nprobe
         index.own_fields = True
         quantizer.this.disown()
