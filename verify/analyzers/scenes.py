@@ -11,8 +11,9 @@ sample, whose labels all its samples take.  In a longer shot the model looks at 
 then at every ``LOOK_STRIDE``-th; when two looked-at samples agree (same label, both confident), the
 samples between them take probabilities interpolated between the two; when they disagree (a camera
 walking out of a door, a car entering a tunnel), the model looks between them by bisection (the
-middle sample, then each half the same way), so a change is still placed to the half second.  The last sample of a longer shot is always looked at.
-A long steady shot therefore costs a quarter of the network calls, a changing one all of them.
+middle sample, then each half the same way), so a change is still placed to the half second.  The
+last sample of a longer shot is always looked at.  A long steady shot therefore costs a quarter of
+the network calls, a changing one all of them.
 Samples go in batches to a worker thread that runs the scene model (onnxruntime, one thread) beside
 the decode, so the per-frame path stays cheap; the queue is bounded, and at most ``LOOK_STRIDE``
 pictures wait for a decision, so memory does not grow with the clip.

@@ -92,10 +92,10 @@ def _trim(ok_rows: np.ndarray, ok_cols: np.ndarray, box: tuple[int, int, int, in
 def live_areas(stack: np.ndarray) -> dict[str, Box]:
     """Candidate live areas of a stack of grey thumbnails (n, h, w): ``full``, ``bars``, ``overlay``.
 
-    ``bars`` and ``overlay`` are present only when they differ from the area before them.
+    ``bars`` and ``overlay`` are present only when they differ from the area before them.  The
+    statistics need a spread of samples, not all of them: callers pass at most ``MAX_STATS_SAMPLES``
+    (``Samples.spread``), which also bounds memory on long clips.
     """
-    if len(stack) > MAX_STATS_SAMPLES:  # the statistics need a spread of samples, not all of them
-        stack = stack[np.linspace(0, len(stack) - 1, MAX_STATS_SAMPLES).astype(int)]  # (Samples.spread does this)
     n, h, w = stack.shape
     mean, tstd = _temporal_stats(stack)
     still = tstd <= FLAT_TEMPORAL

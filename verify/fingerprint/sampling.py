@@ -112,13 +112,13 @@ class Samples:
         if n == 0:
             return np.zeros((0, 8, 8), np.uint8)
         idx = np.arange(n) if n <= most else np.linspace(0, n - 1, most).astype(int)
-        if isinstance(self.thumbs, ThumbStore):
-            return self.thumbs.pick(idx)
         return np.stack([self.thumbs[int(i)] for i in idx])
 
     def thumb_shape(self) -> tuple[int, int]:
-        first = next(iter(self.thumbs), None)
-        return (0, 0) if first is None else (int(first.shape[0]), int(first.shape[1]))
+        if not len(self.thumbs):
+            return (0, 0)
+        first = self.thumbs[0]  # one read, not a chunk
+        return (int(first.shape[0]), int(first.shape[1]))
 
 
 def sample_stride(fps: float, per_second: float = SAMPLES_PER_SECOND) -> int:

@@ -10,9 +10,9 @@ with every centroid, scanning the visited lists) near their minimum while keepin
 hash compared with every centroid) affordable.  The visited lists hold only a part of the true
 neighbours of one query hash (70-80 % of those a transformed copy leaves, see
 ``benchmarks/index_scale.py``), but a reused span has four clip samples a second and alignment needs
-three per shot, so spans are still found, save now and then a shot of a second or less.  The index is rebuilt from the SQLite blobs each
-time the set is opened (``benchmarks/index_scale.py`` measures how long that takes); nothing but the
-SQLite file needs to be kept.
+three per shot, so spans are still found, save now and then a shot of a second or less.  The index
+is rebuilt from the SQLite blobs each time the set is opened (``benchmarks/index_scale.py``
+measures how long that takes); nothing but the SQLite file needs to be kept.
 """
 
 from __future__ import annotations
