@@ -50,6 +50,24 @@ def test_hash_formats_and_quality():
     assert max(qualities) >= 50  # real, textured footage
 
 
+def test_phash_is_imagehash_phash_on_real_frames():
+    """verify computes pHash without SciPy; on real frames (and flat ones) it is imagehash's hash."""
+    import imagehash
+    from PIL import Image
+
+    pictures = []
+    for name in ("scenes.mp4", "cup.mp4", "drive.mp4"):
+        with av.open(str(FIXTURES / name)) as c:
+            for i, frame in enumerate(c.decode(video=0)):
+                if i % 9 == 0:
+                    rgb = frame.to_ndarray(format="rgb24")
+                    pictures += [rgb, rgb[::-1, ::3], cv2.GaussianBlur(rgb, (9, 9), 3)]
+    pictures += [np.full((90, 160, 3), v, np.uint8) for v in (0, 16, 128, 255)]
+    assert len(pictures) > 300
+    for rgb in pictures:
+        assert phash_hex(rgb) == str(imagehash.phash(Image.fromarray(rgb)))
+
+
 def test_shots_of_different_scenes_hash_far_apart():
     shots = analysed("ministry.mp4").report.shots
     assert hamming_hex(shots[0].pdq, shots[1].pdq) > 60
