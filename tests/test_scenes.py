@@ -358,20 +358,25 @@ def _fed(analyzer, brightness, new_shot_at=()):
     return {round(s.t, 2): LABELS[int(np.argmax(s.probs))] for s in analyzer._samples}
 
 
-def test_model_looks_at_every_fourth_sample_of_a_steady_shot_and_at_every_one_near_a_change():
-    from verify.analyzers.scenes import SceneAnalyzer
+def test_model_looks_again_only_when_the_picture_changes_and_between_looks_that_disagree():
+    from verify.analyzers.scenes import LOOK_MAX, SceneAnalyzer
     from verify.analyzers.shots import ShotDetector
 
+    # a steady shot: one look, at its first sample; a long steady one also every LOOK_MAX samples
     steady = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
     labels = _fed(steady, [200] * 12)
     assert set(labels.values()) == {"street"} and len(labels) == 12
-    assert steady.looked_at == 4  # the first, every fourth, the last
+    assert steady.looked_at == 1
+    long = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
+    labels = _fed(long, [200] * (2 * LOOK_MAX + 5))
+    assert set(labels.values()) == {"street"} and len(labels) == 2 * LOOK_MAX + 5
+    assert long.looked_at == 3  # the first, then after LOOK_MAX and 2 x LOOK_MAX samples
 
     # one continuous shot walking indoors after 3.5 s: the change is still placed to the sample
     walking = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
     labels = _fed(walking, [200] * 7 + [40] * 5)
     assert [labels[0.5 * i] for i in range(12)] == ["street"] * 7 + ["indoor"] * 5
-    assert walking.looked_at == 6  # 0, 4, 8, then 6 and 7 by bisection, and the last
+    assert walking.looked_at == 4  # 0; 7, where the picture changed; 4 and 6 by bisection
 
     # a cut settles the shot before it; each short shot gets one look, its middle sample
     cut = SceneAnalyzer(ShotDetector(), model=_BrightIsStreet())
@@ -387,6 +392,7 @@ def test_looking_at_fewer_samples_gives_the_timeline_of_looking_at_all(monkeypat
 
     fewer = analysed(name).report
     monkeypatch.setattr(scene_analyzer, "LOOK_STRIDE", 1)
+    monkeypatch.setattr(scene_analyzer, "LOOK_MAX", 1)
     every = analyse(FIXTURES / name, Options()).report
     assert every.analysis["scenes"]["looked_at"] == every.analysis["scenes"]["samples"]
     assert fewer.analysis["scenes"]["looked_at"] < 0.8 * fewer.analysis["scenes"]["samples"]

@@ -49,6 +49,7 @@ class Analysis:
     report: Report
     thumbnails: dict[int, bytes] = field(default_factory=dict)
     samples: Any = None  # fingerprint samples of the clip (fingerprint.sampling.Samples)
+    prints: Any = None  # their fingerprints (fingerprint.prints.ClipPrints), when made in the pass
 
 
 def analyse(path: str | os.PathLike[str], options: Options | None = None) -> Analysis:
@@ -104,7 +105,7 @@ def _check_footage(p: Path, analysis: Analysis, options: Options) -> None:
         references = open_references(options.index, options.known)
     if analysis.samples is None:  # a still: its one thumbnail
         analysis.samples = sample_file(p)
-    check_footage(analysis.report, analysis.samples, references or [], options.claimed_date)
+    check_footage(analysis.report, analysis.samples, references or [], options.claimed_date, analysis.prints)
 
 
 def shown_path(p: Path, absolute: bool = False) -> str:
@@ -296,6 +297,8 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
             for a in analyzers:
                 a.process(frame)
         for a in analyzers:
+            a.end_of_stream()
+        for a in analyzers:
             a.finish(report)
     media.frame_count = stats.frames
     media.decoded_duration_s = round(stats.decoded_duration, 3)
@@ -308,7 +311,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
     report.analysis["decode"] = {"frames": stats.frames, "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
                                  "start_s": round(stats.first_time or 0.0, 6)}
-    return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples)
+    return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples, fingerprints.prints())
 
 
 def _open_problem(exc: Exception) -> str:

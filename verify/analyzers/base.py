@@ -1,7 +1,9 @@
 """The one interface every analyzer implements.
 
 The decode pass (``verify/decode.py``) calls ``start`` once, ``process`` for every decoded frame in
-order, then ``finish`` once with the report to fill.  An analyzer must be cheap per frame: work on
+order, ``end_of_stream`` once for every analyzer after the last frame (an analyzer with work in a
+background thread flushes it there, so that it overlaps the others' ``finish``), then ``finish`` once
+with the report to fill.  An analyzer must be cheap per frame: work on
 ``frame.gray`` (tiny luma) every frame, and ask ``frame.rgb()`` (a small colour thumbnail) only for
 the few frames it samples.
 """
@@ -33,6 +35,9 @@ class Analyzer(ABC):
     @abstractmethod
     def process(self, frame: Frame) -> None:
         """Called for every decoded frame, in presentation order."""
+
+    def end_of_stream(self) -> None:  # noqa: B027 - optional hook
+        """Called once after the last frame, for every analyzer, before any ``finish``."""
 
     @abstractmethod
     def finish(self, report: Report) -> None:

@@ -1,7 +1,7 @@
 """Fingerprint samples of the clip, taken in the one decode pass.
 
 About four frames a second (the keyframe picker's frames, so each colour thumbnail is made once)
-are kept as 128-px grey thumbnails.  After the pass ``prints()`` turns them into the clip's
+are kept as 128-px grey thumbnails.  At the end of the pass ``prints()`` turns them into the clip's
 fingerprints (``verify/fingerprint/prints.py``); the search against known footage and the search
 for repeats inside the clip run after the pass, in ``verify/matching/``.
 """
@@ -20,6 +20,7 @@ class FingerprintSampler(Analyzer):
 
     def __init__(self) -> None:
         self._sampler: Sampler | None = None
+        self._prints: ClipPrints | None = None
 
     def start(self, info: StreamInfo) -> None:
         self._sampler = Sampler(info.fps, info.display)
@@ -29,7 +30,9 @@ class FingerprintSampler(Analyzer):
         self._sampler.feed(frame)
 
     def finish(self, report: Report) -> None:
-        """Nothing goes into the report itself; see ``prints()``."""
+        """Nothing goes into the report itself: the clip's fingerprints are made here (while a scene
+        worker may still be busy) for the searches after the pass; see ``prints()``."""
+        self.prints()
 
     @property
     def samples(self) -> Samples:
@@ -37,4 +40,6 @@ class FingerprintSampler(Analyzer):
         return self._sampler.samples
 
     def prints(self) -> ClipPrints:
-        return clip_prints(self.samples)
+        if self._prints is None:
+            self._prints = clip_prints(self.samples)
+        return self._prints

@@ -6,16 +6,19 @@ shot gets one.  A sample is the frame's colour thumbnail (``frame.rgb()``) shrun
 model's input and a small grey picture for the zoom rate.
 
 Every sample gets label probabilities, but the network does not look at every one.  Sampling adapts
-to the shots: a short shot (up to ``LOOK_STRIDE`` samples, two seconds) gets one look, at its middle
-sample, whose labels all its samples take.  In a longer shot the model looks at the first sample and
-then at every ``LOOK_STRIDE``-th; when two looked-at samples agree (same label, both confident), the
-samples between them take probabilities interpolated between the two; when they disagree (a camera
-walking out of a door, a car entering a tunnel), the model looks between them by bisection (the
-middle sample, then each half the same way), so a change is still placed to the half second.  The
-last sample of a longer shot is always looked at.  A long steady shot therefore costs a quarter of
-the network calls, a changing one all of them.
+to the shots and to what the picture does: a short shot (up to ``LOOK_STRIDE`` samples, two seconds)
+gets one look, at its middle sample, whose labels all its samples take.  In a longer shot the model
+looks at the first sample; later samples are compared with that look by their coarse colour layout
+(8 x 8 RGB, a resize of a picture already in memory).  While the picture stays as it was, they take
+the look's labels; once it has changed, the model looks again (at most every ``LOOK_STRIDE``
+samples), and a steady shot is looked at again every ``LOOK_MAX`` samples all the same.  When two
+looks agree (same top label, or nearly the same probabilities), the samples between them take
+probabilities interpolated between the two; when they disagree (a camera walking out of a door, a
+car entering a tunnel), the model looks between them by bisection (the middle sample, then each
+half the same way), so a change is still placed to the half second.  A steady shot thus costs one
+network call, a changing one a call every two seconds, and a change of scene the calls around it.
 Samples go in batches to a worker thread that runs the scene model (onnxruntime, one thread) beside
-the decode, so the per-frame path stays cheap; the queue is bounded, and at most ``LOOK_STRIDE``
+the decode, so the per-frame path stays cheap; the queue is bounded, and at most ``LOOK_MAX``
 pictures wait for a decision, so memory does not grow with the clip.
 
 ``finish`` runs after the shot detector's (order the analyzer after it): the per-sample label
@@ -49,8 +52,11 @@ BATCH = 4  # samples per inference call (activations of bigger batches cost memo
 QUEUE_BATCHES = 4  # batches waiting for the worker at most (bounds memory)
 WORKER_IDLE_S = 120.0  # a worker that gets nothing for this long stops; finish() takes over
 VEHICLE_MIN_S = 1.0  # travelling street footage shorter than this raises no flag
-LOOK_STRIDE = 4  # within a shot the model looks at every 4th sample (2 s), and between them when they disagree
-AGREE_MIN = 0.6  # two looked-at samples agree when they have the same top label, each at least this sure
+LOOK_STRIDE = 4  # within a changing shot the model looks at every 4th sample (2 s), and between looks that disagree
+LOOK_MAX = 16  # within a steady shot it looks again after this many samples (8 s) all the same
+SIGNATURE = 8  # side of the colour layout (8 x 8 RGB) that tells whether a picture changed since the last look
+MOVED = 14.0  # mean absolute difference of that layout (grey levels) that counts as a changed picture
+AGREE_L1 = 0.3  # two looked-at samples with different top labels still agree when their probabilities are this close
 
 
 @dataclass
@@ -69,6 +75,17 @@ class _Waiting:
     t: float
     picture: np.ndarray
     flat: bool
+    layout: np.ndarray
+
+
+def layout(picture: np.ndarray) -> np.ndarray:
+    """The picture's coarse colour layout (``SIGNATURE`` x ``SIGNATURE`` RGB, float32)."""
+    return cv2.resize(picture, (SIGNATURE, SIGNATURE), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def moved(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two colour layouts differ enough that the scene may have changed (``MOVED``)."""
+    return float(np.mean(np.abs(a - b))) > MOVED
 
 
 class SceneAnalyzer(Analyzer):
@@ -91,9 +108,12 @@ class SceneAnalyzer(Analyzer):
         self._zooms: list[ZoomPair] = []
         self._last_gray: tuple[float, np.ndarray] | None = None
         self._looked: tuple[float, np.ndarray] | None = None  # (time, probabilities) of the shot's last look
+        self._looked_layout: np.ndarray | None = None  # colour layout of that look's picture
         self._waiting: list[_Waiting] = []  # samples after it, in this shot
+        self._changed = False  # a waiting sample's picture moved away from the last look's
         self._error: str | None = None
         self.looked_at = 0  # samples the model actually classified
+        self._flushed = False
 
     # -- the pass ------------------------------------------------------------------------------
     def start(self, info: StreamInfo) -> None:
@@ -122,10 +142,18 @@ class SceneAnalyzer(Analyzer):
         if len(b.times) >= BATCH:
             self._submit()
 
-    def finish(self, report: Report) -> None:
+    def end_of_stream(self) -> None:
+        """Hand the last samples to the worker and tell it to stop when done (it drains meanwhile)."""
+        if self._flushed:
+            return
+        self._flushed = True
         self._submit()
         if self._worker is not None and self._worker.is_alive():
             self._queue.put(None)
+
+    def finish(self, report: Report) -> None:
+        self.end_of_stream()
+        if self._worker is not None:
             self._worker.join()
         self._drain()  # whatever a stopped worker left behind
         with self._lock:
@@ -192,9 +220,10 @@ class SceneAnalyzer(Analyzer):
                     if rate is not None and t > t0:
                         self._zooms.append(ZoomPair(t0, t, rate / (t - t0)))
                 self._last_gray = (t, gray)
-                if new_shot:
+                w = _Waiting(t, pic, flat, layout(pic))
+                if new_shot and self._changed_since_shot(w):
                     self._close_shot()
-                self._waiting.append(_Waiting(t, pic, flat))
+                self._waiting.append(w)
                 if self._looked is None:
                     if len(self._waiting) <= LOOK_STRIDE:
                         continue  # maybe a short shot: one look will do (see _close_shot)
@@ -202,16 +231,28 @@ class SceneAnalyzer(Analyzer):
                     probs = self._look([first.picture])
                     if probs is None:
                         return
-                    self._keep(first.t, probs[0], first.flat)
-                if len(self._waiting) >= LOOK_STRIDE:
+                    self._keep(first, probs[0])
+                    self._changed = any(moved(x.layout, first.layout) for x in self._waiting)
+                elif not self._changed and moved(w.layout, self._looked_layout):
+                    self._changed = True
+                if (self._changed and len(self._waiting) >= LOOK_STRIDE) or len(self._waiting) >= LOOK_MAX:
                     self._settle()
+
+    def _changed_since_shot(self, w: _Waiting) -> bool:
+        """Whether a sample after a possible cut shows another picture than the shot so far (its last
+        look, else its last sample).  A possible cut to the same picture (a flash, a jump cut, a
+        false alarm of the shot detector) does not end the shot here: it costs no extra look."""
+        before = self._looked_layout if self._looked is not None else (
+            self._waiting[-1].layout if self._waiting else None)
+        return before is None or moved(w.layout, before)
 
     def _close_shot(self) -> None:
         """The shot ended: decide its waiting samples.
 
         A short shot (at most ``LOOK_STRIDE`` samples, two seconds) gets one look, at its middle
-        sample (the middle one with a picture, if some are flat), whose labels all its samples take;
-        a longer one settles its tail (the last sample is looked at)."""
+        sample (the middle one with a picture, if some are flat), whose labels all its samples take.
+        In a longer one, samples that still look like the last look take its labels; if the picture
+        changed since, the last sample is looked at and the ones between are settled as usual."""
         if self._looked is None and self._waiting:
             waiting, self._waiting = self._waiting, []
             seen = [w for w in waiting if not w.flat] or waiting
@@ -220,8 +261,14 @@ class SceneAnalyzer(Analyzer):
             if probs is not None:
                 for w in waiting:
                     self._samples.append(Sample(w.t, probs[0], w.flat))
-        self._settle()
+        if self._changed:
+            self._settle()
+        elif self._looked is not None:
+            for w in self._waiting:
+                self._samples.append(Sample(w.t, self._looked[1], w.flat))
+        self._waiting = []
         self._looked = None
+        self._changed = False
 
     def _settle(self) -> None:
         """Look at the newest waiting sample; fill or look at the ones between it and the last look."""
@@ -234,7 +281,7 @@ class SceneAnalyzer(Analyzer):
         if probs is None:
             return
         self._between(self._looked, (last.t, probs[0]), between)
-        self._keep(last.t, probs[0], last.flat)
+        self._keep(last, probs[0])
 
     def _between(self, left: tuple[float, np.ndarray], right: tuple[float, np.ndarray],
                  between: list[_Waiting]) -> None:
@@ -257,9 +304,12 @@ class SceneAnalyzer(Analyzer):
         self._between(left, (mid.t, probs[0]), between[:m])
         self._between((mid.t, probs[0]), right, between[m + 1:])
 
-    def _keep(self, t: float, probs: np.ndarray, flat: bool) -> None:
-        self._samples.append(Sample(t, probs, flat))
-        self._looked = (t, probs)
+    def _keep(self, w: _Waiting, probs: np.ndarray) -> None:
+        """``w`` was looked at: it becomes the reference the next samples are compared with."""
+        self._samples.append(Sample(w.t, probs, w.flat))
+        self._looked = (w.t, probs)
+        self._looked_layout = w.layout
+        self._changed = False
 
     def _look(self, pictures: list[np.ndarray]) -> np.ndarray | None:
         """The model's probabilities for ``pictures`` (None after a model failure, which is recorded)."""
@@ -311,6 +361,5 @@ class SceneAnalyzer(Analyzer):
 
 
 def _agree(p0: np.ndarray, p1: np.ndarray) -> bool:
-    """Two looked-at samples say the same thing: same top label, each at least ``AGREE_MIN`` sure."""
-    a, b = int(np.argmax(p0)), int(np.argmax(p1))
-    return a == b and float(p0[a]) >= AGREE_MIN and float(p1[b]) >= AGREE_MIN
+    """Two looked-at samples say the same thing: the same top label, or nearly the same probabilities."""
+    return int(np.argmax(p0)) == int(np.argmax(p1)) or float(np.abs(p0 - p1).sum()) <= AGREE_L1

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import InputError
-from ..fingerprint.prints import clip_prints, reference_prints
+from ..fingerprint.prints import ClipPrints, clip_prints, reference_prints
 from ..fingerprint.sampling import Samples
 from ..hashing import file_sha256
 from ..report import Report
@@ -86,9 +86,10 @@ def open_references(index: Path | None = None, known: Path | None = None) -> lis
 
 
 def check_footage(report: Report, samples: Samples, references: list[ReferenceSet],
-                  claimed_date: dt.date | None) -> None:
-    """Reused spans (when references are given) and repeats inside the clip, into ``report``."""
-    prints = clip_prints(samples)
+                  claimed_date: dt.date | None, prints: ClipPrints | None = None) -> None:
+    """Reused spans (when references are given) and repeats inside the clip, into ``report``
+    (``prints``: the samples' fingerprints when already made)."""
+    prints = prints if prints is not None else clip_prints(samples)
     cuts = [s.start_s for s in report.shots[1:]]
     add_repeats(report, find_repeats(prints, cuts))
     if not references:
