@@ -42,7 +42,15 @@ def search(path: Path, refs: ReferenceSet) -> list[dict]:
 
     analysis = analyse(path)
     cuts = [s.start_s for s in analysis.report.shots[1:]]
-    return search_clip(clip_prints(analysis.samples), refs, cuts, analysis.report.media.fps)
+    # the prints made during the pass (whole-picture hashes as the samples arrive) are exactly
+    # those made from the samples afterwards, live areas (bars, banners) included
+    after = clip_prints(analysis.samples)
+    if analysis.prints is None:  # a still: no pass
+        return search_clip(after, refs, cuts, analysis.report.media.fps)
+    assert analysis.prints.areas == after.areas
+    for field in ("hashes", "sample", "variant"):
+        assert np.array_equal(getattr(analysis.prints.prints, field), getattr(after.prints, field))
+    return search_clip(analysis.prints, refs, cuts, analysis.report.media.fps)
 
 
 @pytest.fixture(scope="module")
@@ -151,15 +159,20 @@ def test_still_image_reference_and_query(work):
     assert search(FIXTURES / "cup.mp4", refs) == []
 
 
-def test_repeated_span_inside_one_clip(work):
+@pytest.mark.parametrize("exact_max", [4096, 0])  # the matrix-product self-search, and FAISS's
+def test_repeated_span_inside_one_clip(work, exact_max, monkeypatch):
     from reuse_material import ffmpeg
+    from verify.matching import repeats
+
+    monkeypatch.setattr(repeats, "EXACT_MAX", exact_max)
 
     loop = work / "loop.mp4"
-    # box 4-8 s, then cup 16-20 s, then box 4-8 s again
-    ffmpeg("-i", str(MINISTRY), "-filter_complex",
-           "[0:v]trim=4:8,setpts=PTS-STARTPTS[a];[0:v]trim=16:20,setpts=PTS-STARTPTS[b];"
-           "[0:v]trim=4:8,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1[v]", "-map", "[v]",
-           "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", str(loop))
+    if not loop.exists():
+        # box 4-8 s, then cup 16-20 s, then box 4-8 s again
+        ffmpeg("-i", str(MINISTRY), "-filter_complex",
+               "[0:v]trim=4:8,setpts=PTS-STARTPTS[a];[0:v]trim=16:20,setpts=PTS-STARTPTS[b];"
+               "[0:v]trim=4:8,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1[v]", "-map", "[v]",
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", str(loop))
     from verify.pipeline import analyse
 
     report = analyse(loop).report

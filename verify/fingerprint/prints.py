@@ -11,6 +11,8 @@ Hashes below PDQ's quality gate (black, flat or featureless frames) are left out
 
 from __future__ import annotations
 
+from array import array
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +108,33 @@ class ClipPrints:
         return AREAS[code // 2], bool(code % 2)
 
 
-def clip_prints(samples: Samples) -> ClipPrints:
+class FullHashes:
+    """Per sample, in order: ``pdq_and_mirror`` of the whole thumbnail, packed (66 bytes a sample)."""
+
+    def __init__(self) -> None:
+        self._plain = bytearray()
+        self._mirror = bytearray()
+        self._quality = array("h")
+
+    def add(self, plain: np.ndarray, mirror: np.ndarray, quality: int) -> None:
+        self._plain += plain.tobytes()
+        self._mirror += mirror.tobytes()
+        self._quality.append(quality)
+
+    def __len__(self) -> int:
+        return len(self._quality)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray, int]:
+        at = i * HASH_BYTES
+        return (np.frombuffer(self._plain, np.uint8, HASH_BYTES, at),
+                np.frombuffer(self._mirror, np.uint8, HASH_BYTES, at), int(self._quality[i]))
+
+
+def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
+    """The clip's fingerprints: every sample hashed (plain and mirrored) in each live area found.
+
+    ``full``: the whole-picture hashes of the samples when already made during the decode pass
+    (``verify/analyzers/fingerprints.py``), so only the cut-down areas are hashed here."""
     spread = samples.spread(MAX_STATS_SAMPLES)
     areas = live_areas(spread) if len(spread) else {"full": FULL}
     del spread
@@ -116,7 +144,10 @@ def clip_prints(samples: Samples) -> ClipPrints:
             box = areas.get(name)
             if box is None:
                 continue
-            plain, mirror, quality = pdq_and_mirror(box.cut(thumb))
+            if name == "full" and box == FULL and full is not None and i < len(full):
+                plain, mirror, quality = full[i]
+            else:
+                plain, mirror, quality = pdq_and_mirror(box.cut(thumb))
             if quality < QUALITY_MIN:
                 continue
             rows.add(plain, i, 2 * a, quality)

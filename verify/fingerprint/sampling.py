@@ -133,11 +133,13 @@ class Sampler:
     def __init__(self, fps: float, display: tuple[int, int], per_second: float = SAMPLES_PER_SECOND):
         self.samples = Samples(fps=fps, display=display, thumbs=ThumbStore())
         self.stride = sample_stride(fps, per_second)
+        self.last_thumb: np.ndarray | None = None  # the newest sample's thumbnail
 
     def feed(self, frame: Frame) -> None:
         if frame.index % self.stride == 0:
             self.samples.t.append(frame.t)
-            self.samples.thumbs.append(grey_thumb(frame.rgb()))
+            self.last_thumb = grey_thumb(frame.rgb())
+            self.samples.thumbs.append(self.last_thumb)
         self.samples.duration_s = frame.t
 
 

@@ -1,6 +1,7 @@
 """Repeats inside one clip: the same span shown twice (a loop used as padding, a replayed scene).
 
-The clip is searched against itself: its live-area hashes go into a small FAISS index, pairs at
+The clip is searched against itself: its live-area hashes go into a small FAISS index (a plain
+matrix product for a clip of minutes), pairs at
 least ``MIN_OFFSET`` apart are aligned in time exactly like matches with known footage, and each
 run must pass the same picture check *with motion evidence*: a still scene, or a static camera
 watching different people walk by, is not a repeat.
@@ -22,6 +23,8 @@ from .search import build_faiss
 MIN_OFFSET = 1.5  # seconds between the two showings
 NEIGHBOURS = 24  # nearest hashes looked at per sample
 SEARCH_CHUNK = 4096  # query hashes per self-search call (bounds the raw neighbour lists)
+EXACT_MAX = 4096  # up to this many hashes (17 minutes of samples) the self-search is a matrix product
+EXACT_CHUNK = 512  # query hashes per product
 REPEAT_SPEEDS = SPEEDS[(SPEEDS > 0.9) & (SPEEDS < 1.1)]  # a loop or replay runs at (about) the same speed
 
 
@@ -35,7 +38,7 @@ def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict
     if len(rows) < 2 * MIN_SAMPLES:
         return []
     hashes = clip.prints.hashes[rows]
-    index = build_faiss(hashes)
+    search = _exact_search(hashes) if len(rows) <= EXACT_MAX else build_faiss(hashes).search
     # nearest neighbours, not every hash within the radius: a clip that loops one scene hundreds of
     # times would otherwise make (samples x loops) pairs; a few per sample are enough to align.
     # Searched a chunk of queries at a time, keeping only close, later pairs as compact integers,
@@ -45,7 +48,7 @@ def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict
     sample_of = clip.prints.sample[rows].astype(np.int32)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, len(rows), SEARCH_CHUNK):
-        dist, hits = index.search(np.ascontiguousarray(hashes[start:start + SEARCH_CHUNK]), k)
+        dist, hits = search(np.ascontiguousarray(hashes[start:start + SEARCH_CHUNK]), k)
         a = np.repeat(np.arange(start, start + len(dist), dtype=np.int32), k)
         dist, hits = dist.reshape(-1), hits.reshape(-1)
         keep = (hits >= 0) & (dist <= RADIUS)
@@ -78,6 +81,26 @@ def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict
                           "second": {"start_s": round(s0, 2), "end_s": round(s1, 2)}})
     found.sort(key=lambda r: r["second"]["start_s"])
     return found
+
+
+def _exact_search(hashes: np.ndarray):
+    """``search(queries, k)`` over ``hashes`` by one matrix product (FAISS's answer for a few thousand
+    hashes, without loading FAISS or building an index: most clips are minutes long)."""
+    bits = np.unpackbits(hashes, axis=1).astype(np.float32)
+    flipped = 1.0 - bits
+
+    def search(queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        dists, hits = [], []
+        for start in range(0, len(queries), EXACT_CHUNK):  # bounds the distance matrix (8 MB)
+            q = np.unpackbits(queries[start:start + EXACT_CHUNK], axis=1).astype(np.float32)
+            dist = (q @ flipped.T + (1.0 - q) @ bits.T).astype(np.int32)  # differing bits
+            near = (np.argpartition(dist, k - 1, axis=1)[:, :k] if k < dist.shape[1]
+                    else np.tile(np.arange(dist.shape[1]), (len(dist), 1)))
+            dists.append(np.take_along_axis(dist, near, axis=1))
+            hits.append(near.astype(np.int64))
+        return np.concatenate(dists), np.concatenate(hits)
+
+    return search
 
 
 def add_repeats(report: Report, repeats: list[dict[str, Any]]) -> None:
