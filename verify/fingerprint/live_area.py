@@ -6,8 +6,9 @@ while the footage does.  Working on a stack of small grey thumbnails:
 
 * **bars** are edge rows/columns of one flat colour that do not change over time (or, for a single
   picture, that are flat);
-* **static bands** are edge rows/columns, inside the bars, where nearly every pixel keeps its value
-  over the clip (a banner with text, a caption strip, a ticker's background).
+* **static bands** are edge rows/columns, inside the bars, where most pixels (80 %) change far less
+  over the clip than the live picture does (a banner with text, a caption strip, a ticker's
+  background, bars that noise or a heavy re-encode made flicker).
 
 Bands are only looked for when the clip moves enough elsewhere to tell still from live.  The
 result is a short list of candidate areas (full frame, without bars, without bars and bands); the
@@ -22,7 +23,8 @@ import numpy as np
 
 FLAT_STD = 4.0  # spatial luma std (0-255) of a bar row
 FLAT_TEMPORAL = 3.0  # temporal std under which a pixel is static
-STATIC_SHARE = 0.92  # share of static pixels that makes a row/column part of a static band
+BAND_QUANTILE = 80  # a static band's row/column: this percentile of its pixels' temporal std...
+BAND_RELATIVE = 0.25  # ...at most this share of the clip's typical row/column level (or FLAT_TEMPORAL)
 MAX_BAR = 0.42  # bars may take this share of a side (a portrait video pillarboxed in 16:9)
 MAX_BAND = 0.30  # static bands may take this share of each dimension, per side
 MIN_LIVE = 0.30  # the live area keeps at least this share of each dimension
@@ -109,11 +111,17 @@ def live_areas(stack: np.ndarray) -> dict[str, Box]:
     moving = (~still).mean() if n >= MIN_SAMPLES_FOR_BANDS else 0.0
     if moving >= 0.05:
         x0, y0, x1, y1 = bars
-        inner = still[y0:y1, x0:x1]
+        inner = tstd[y0:y1, x0:x1]
+        # a row (column) of a static band: most of its pixels change little, "little" measured
+        # against how much the live picture changes (noise and a heavy re-encode make the bars
+        # and banners flicker a few grey levels too, while the footage changes by tens)
+        row_level = np.percentile(inner, BAND_QUANTILE, axis=1)
+        col_level = np.percentile(inner, BAND_QUANTILE, axis=0)
+        limit = max(FLAT_TEMPORAL, BAND_RELATIVE * float(np.median(np.concatenate([row_level, col_level]))))
         rows = np.zeros(h, bool)
         cols = np.zeros(w, bool)
-        rows[y0:y1] = inner.mean(axis=1) >= STATIC_SHARE
-        cols[x0:x1] = inner.mean(axis=0) >= STATIC_SHARE
+        rows[y0:y1] = row_level <= limit
+        cols[x0:x1] = col_level <= limit
         bands = _trim(rows, cols, bars, MAX_BAND)
         if bands != bars:
             areas["overlay"] = _box(bands, w, h)

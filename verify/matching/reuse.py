@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ..fingerprint.live_area import FULL, Box
@@ -24,8 +25,8 @@ from ..fingerprint.pdq import hamming
 from ..fingerprint.prints import AREAS, REF_CROPS, ClipPrints
 from ..fingerprint.sampling import Samples
 from ..report import Report
-from .align import MAX_GAP, MIN_SAMPLES, Run, find_runs, still_runs
-from .check import aligned, motion_agreement, ncc, register
+from .align import MAX_GAP, MIN_SAMPLES, SPEEDS, Run, find_runs, still_runs
+from .check import MOTION_MIN_STD, aligned, motion_agreement, ncc, register
 from .search import ReferenceSet
 
 RADIUS = 72  # PDQ bits: a pair farther apart is not a candidate (random pictures sit near 128)
@@ -35,6 +36,10 @@ STILL_APPEARANCE_MIN = 0.85  # the same when neither side moves (no motion evide
 MOTION_MIN = 0.35  # median correlation of the two sides' frame differences
 MOTION_STEP = 1.0  # seconds of clip between the two pictures of a motion comparison
 MIN_MOTION_CHECKS = 2
+RETIME_GOOD = 0.95  # a run whose motion agrees this well keeps the line its hashes gave
+RETIME_MIN = 0.5  # a line found by motion alone must agree at least this well (stricter than MOTION_MIN)
+RETIME_SHIFT = 0.5  # seconds of reference time the motion search may move the line at the run's middle
+RETIME_SPAN = 0.1  # relative speed change it may try around an accepted line
 EXTEND_RADIUS = 90  # PDQ bits within which the clip samples next to a checked run extend it
 MAX_JOIN_GAP = MAX_GAP + 0.5  # seconds between two pieces on one line that are joined into one finding
 
@@ -60,6 +65,7 @@ class Verdict:
     motion: float | None
     placement: Box
     colour_changed: bool
+    retimed: tuple[float, float] | None = None  # (speed, offset) the motion check settled on, if it moved the line
 
 
 def _nearest(times: np.ndarray, t: float) -> int:
@@ -121,6 +127,18 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
         scores, motions, tried, means, stds = measure(box)
     appearance = float(np.median(scores))
     motion = float(np.median(motions)) if len(motions) >= MIN_MOTION_CHECKS else None
+    retimed = None
+    if (not known_geometry and not still_ref and motion is not None and appearance >= APPEARANCE_MIN
+            and motion < RETIME_GOOD):
+        # the line came from hashes alone; on a static camera (every moment looks alike) or with a
+        # speed change it can be off by a few per cent: let the motion of both sides place it
+        better = retime(clip, area, mirrored, run, picks, t_end, ref, ref_area, box, wide=motion < MOTION_MIN)
+        if better is not None and better[2] >= max(RETIME_MIN if motion < MOTION_MIN else motion, motion + 0.05):
+            retimed = (better[0], better[1])
+            run = Run(better[0], better[1], run.pairs)
+            scores, motions, tried, means, stds = measure(box)
+            appearance = float(np.median(scores))
+            motion = float(np.median(motions)) if len(motions) >= MIN_MOTION_CHECKS else None
     if motion is None:
         # no motion evidence: fine for a still picture, not for a run too short to show any
         accepted = (not need_motion and appearance >= STILL_APPEARANCE_MIN
@@ -129,7 +147,68 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
         accepted = appearance >= APPEARANCE_MIN and motion >= MOTION_MIN
     colour = abs(float(np.median(means))) > 12 or not 0.85 <= float(np.median(stds)) <= 1.18
     plausible = appearance >= STILL_APPEARANCE_MIN and (motion is None or motion >= MOTION_MIN)
-    return Verdict(accepted, plausible, appearance, motion, box, colour)
+    return Verdict(accepted, plausible, appearance, motion, box, colour, retimed)
+
+
+def retime(clip: ClipPrints, area: Box, mirrored: bool, run: Run, picks: np.ndarray, t_end: float,
+           ref: Samples, ref_area: Box, box: Box, wide: bool) -> tuple[float, float, float] | None:
+    """The time mapping (speed, offset) near ``run``'s under which the clip's picture changes most
+    like the reference's, and that median motion agreement; None without enough motion to tell.
+
+    The line keeps passing near the run's middle (within ``RETIME_SHIFT`` s of reference time, twice
+    that when ``wide``); its speed ranges over ``SPEEDS`` when ``wide`` (the hash line failed the
+    motion check), else within ``RETIME_SPAN`` of the run's.  A coarse grid, then a fine one around
+    its best.  Each pick's clip-side change is computed once; per mapping only the reference's
+    pictures at the mapped times are compared, so hundreds of mappings cost a fraction of a second."""
+    qt = np.asarray(clip.samples.t)
+    rt = np.asarray(ref.t)
+    parts = [box.cut(ref_area.cut(ref.thumbs[j])).astype(np.float32) for j in range(len(rt))]
+    size = (parts[0].shape[1], parts[0].shape[0])
+    clip_steps: list[tuple[float, float, np.ndarray]] = []
+    for i in picks:
+        k = _nearest(qt, qt[i] + MOTION_STEP)
+        if k == i or qt[k] > t_end + 0.3 or abs(qt[k] - qt[i] - MOTION_STEP) > 0.4:
+            continue
+        q0, q1 = (cv2.resize(_clip_picture(clip, int(j), area, mirrored), size, interpolation=cv2.INTER_AREA)
+                  for j in (i, k))
+        dq = q1.astype(np.float32) - q0.astype(np.float32)
+        if float(dq.std()) < MOTION_MIN_STD:
+            continue
+        dq = dq - dq.mean()
+        clip_steps.append((float(qt[i]), float(qt[k]), dq / float(np.linalg.norm(dq))))
+    if len(clip_steps) < MIN_MOTION_CHECKS + 1:
+        return None
+    t_mid = 0.5 * (qt[picks].min() + t_end)
+    r_mid = float(run.ref_time(t_mid))
+    lo, hi = rt[0] - 0.2, rt[-1] + 0.2
+
+    def score(speed: float, shift: float) -> float:
+        offset = r_mid + shift - speed * t_mid
+        agreement = []
+        for t0, t1, dq in clip_steps:
+            a, b = speed * t0 + offset, speed * t1 + offset
+            if a < lo or b > hi:
+                continue
+            dr = parts[_nearest(rt, b)] - parts[_nearest(rt, a)]
+            if float(dr.std()) < MOTION_MIN_STD:
+                continue
+            dr = dr - dr.mean()
+            agreement.append(float((dq * dr).sum()) / max(float(np.linalg.norm(dr)), 1e-6))
+        return float(np.median(agreement)) if len(agreement) >= MIN_MOTION_CHECKS else -1.0
+
+    reach = RETIME_SHIFT * (2 if wide else 1)
+    speeds = SPEEDS[::3] if wide else SPEEDS[np.abs(np.log(SPEEDS / run.speed)) <= RETIME_SPAN]
+    if not len(speeds):
+        speeds = np.array([run.speed])
+    grid = [(score(float(a), float(sh)), float(a), float(sh)) for a in speeds
+            for sh in np.arange(-reach, reach + 1e-9, reach / 4)]
+    _, a0, sh0 = max(grid)
+    fine = [(score(float(a), float(sh)), float(a), float(sh))
+            for a in a0 * np.exp(np.arange(-3, 4) * 0.01) for sh in sh0 + np.arange(-2, 3) * reach / 16]
+    best, a, sh = max(fine + grid)
+    if best <= -1.0:
+        return None
+    return a, r_mid + sh - a * t_mid, best
 
 
 def _closest_pairs(qs: np.ndarray, rs: np.ndarray, d: np.ndarray, n_ref: int) -> np.ndarray:
@@ -267,6 +346,10 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
                 guess = REF_CROPS[_majority(crops[run.pairs])]
                 verdict = check_run(clip, clip.areas.get(area_name, FULL), mirrored, run,
                                     np.unique(qs[run.pairs]), ref, ref_area, still_ref=still, guess=guess)
+                if verdict.retimed is not None:  # the motion check moved the line: report that one
+                    run = Run(verdict.retimed[0], verdict.retimed[1], run.pairs)
+                    tr = tr.copy()
+                    tr[run.pairs] = run.ref_time(tq[run.pairs])
                 if verdict.plausible and not verdict.accepted:
                     weak.append(Piece(run, tq[run.pairs], tr[run.pairs], d[run.pairs], area_name, mirrored,
                                       verdict))
