@@ -17,10 +17,17 @@ from ``TRUE_DISTANCES``, the distances between true clip/reference pairs that
 ``benchmarks/reuse_accuracy.py`` measures on the transformed fixtures; plus its mirror image, which
 matches nothing: 60 * 4 * 2 = 480 query hashes, as verify queries a 60 s clip.
 
-The search is verify's own: ``build_faiss`` builds the index and ``ReferenceSet.search`` (the FAISS
-range search at ``RADIUS`` and turning its result into pairs) answers the query; the query time is
-that call (median and maximum over the clips).  Memory is the process's resident-set growth while a
-ReferenceSet's arrays (hashes, sample, variant, owner) and the index are held.  Reported:
+The search is verify's own: the synthetic references are written to a temporary SQLite index (one
+reference each, no thumbnails) and opened as verify opens ``--index DB``, twice: the first open reads
+the blobs, builds the index (``build_faiss``) and saves it beside the file (``<db>.search/``), the
+second loads that; the loaded set is queried, and its pairs are checked against those of the built
+one.  ``ReferenceSet.search`` (the FAISS range search at ``RADIUS`` and turning its result into pairs)
+answers the query; the query time is that call (median and maximum over the clips).  Memory is the
+process's resident-set growth while the first (built) ReferenceSet's arrays (hashes, sample, variant,
+owner) and index are held.  Reported:
+
+* build s: ``build_faiss`` alone; 1st open s: read SQLite + build + save; 2nd open s: load the saved
+  index (check its CRCs, map it); saved MB: the size of ``<db>.search/``;
 
 * hash recall: share of the clip's true query hashes whose own source fingerprint came back;
 * sample recall: share of clip samples with a pair at the true reference within one sample of the
@@ -45,7 +52,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import tempfile
 import time
+import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -53,7 +63,9 @@ from verify.fingerprint.prints import REF_CROPS
 from verify.fingerprint.sampling import REF_SAMPLES_PER_SECOND, SAMPLES_PER_SECOND
 from verify.matching.align import MIN_SAMPLES, TOLERANCE, find_runs
 from verify.matching.reuse import RADIUS
-from verify.matching.search import ReferenceSet, build_faiss
+from verify.matching import search
+from verify.matching.search import ReferenceSet, sidecar_dir
+from verify.matching.store import Store
 
 CLIP_S = 60.0
 CROPS = len(REF_CROPS)  # 50 fingerprints per reference sample
@@ -142,7 +154,8 @@ class Synthetic:
             walk[lo:hi] ^= start[shot_of[lo:hi]]
         del before, start, crop_mask
         self.hashes = walk.reshape(-1, 32)[:n]
-        self.owner = np.repeat(np.arange(len(ref_len), dtype=np.int32), np.asarray(ref_len) * CROPS)[:n]
+        # reference r is stored as id r + 1 (SQLite's first id)
+        self.owner = np.repeat(np.arange(1, len(ref_len) + 1, dtype=np.int32), np.asarray(ref_len) * CROPS)[:n]
         local = np.arange(samples, dtype=np.int32) - np.repeat(self.ref_start[:-1], ref_len).astype(np.int32)
         self.sample = np.repeat(local, CROPS)[:n]
         self.variant = np.tile(np.arange(CROPS, dtype=np.int16), samples)[:n]
@@ -166,7 +179,7 @@ class Synthetic:
         hashes[0::2], hashes[1::2] = plain, mirror
         shots = self.shot_start[(self.shot_start > first + local[0]) & (self.shot_start <= first + local[-1])]
         cuts = (shots - first) / REF_SAMPLES_PER_SECOND - ref_t0  # clip times of the shot changes
-        return {"hashes": hashes, "ref": r, "ref_t0": ref_t0, "qt": qt, "local": local, "row": row, "cuts": cuts}
+        return {"hashes": hashes, "ref": r + 1, "ref_t0": ref_t0, "qt": qt, "local": local, "row": row, "cuts": cuts}
 
 
 def on_line(run, tq: np.ndarray, ref_t0: float) -> bool:
@@ -231,59 +244,100 @@ def uniform(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, n
     return hashes, queries, where
 
 
-def reference_set(hashes: np.ndarray, sample: np.ndarray, variant: np.ndarray, owner: np.ndarray) -> tuple[
-        ReferenceSet, float]:
-    """A ReferenceSet over the given arrays (no store), and its index's build time."""
-    refs = ReferenceSet.__new__(ReferenceSet)
-    refs.name, refs.refs, refs.store = "synthetic", {}, None
-    refs.hashes, refs.sample, refs.variant, refs.owner = hashes, sample, variant, owner
+def write_store(db: Path, hashes: np.ndarray, sample: np.ndarray, variant: np.ndarray, owner: np.ndarray) -> None:
+    """A verify index holding the given fingerprints, one reference per owner id (``owner`` ascending)."""
+    ids, first = np.unique(owner, return_index=True)
+    bounds = np.append(first, len(owner))
+    empty = zlib.compress(b"")
+    with Store(db) as store, store.transaction():
+        for ref_id, lo, hi in zip(ids.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):
+            store.db.execute("INSERT INTO refs VALUES (?, ?, NULL, NULL, NULL, 'video', ?, 0, NULL, NULL, NULL, NULL, "
+                             "?, ?, '2026-01-01T00:00:00Z')",
+                             (ref_id, f"synthetic/{ref_id}", f"{ref_id:064x}", int(sample[hi - 1]) + 1, hi - lo))
+            store.db.execute("INSERT INTO prints VALUES (?, '[0, 0, 1, 1]', x'', '[0, 1, 1]', ?, ?, ?, ?, ?)",
+                             (ref_id, empty, hashes[lo:hi].tobytes(), sample[lo:hi].astype(np.int32).tobytes(),
+                              variant[lo:hi].astype(np.int16).tobytes(), bytes(hi - lo)))
+
+
+def open_twice(db: Path) -> tuple[ReferenceSet, ReferenceSet, dict[str, float]]:
+    """Open the index as verify does, twice: built (and saved), then loaded.  Times and memory."""
+    builds: list[float] = []
+    real = search.build_faiss
+
+    def timed(*args, **kwargs):
+        t = time.perf_counter()
+        out = real(*args, **kwargs)
+        builds.append(time.perf_counter() - t)
+        return out
+
+    gc.collect()
+    base = rss_bytes()
+    search.build_faiss = timed
+    try:
+        t = time.perf_counter()
+        built = ReferenceSet(Store(db, create=False), "synthetic")
+        first = time.perf_counter() - t
+    finally:
+        search.build_faiss = real
+    gc.collect()
+    held = rss_bytes() - base
     t = time.perf_counter()
-    refs.index = build_faiss(hashes)
-    return refs, time.perf_counter() - t
+    loaded = ReferenceSet(Store(db, create=False), "synthetic")
+    second = time.perf_counter() - t
+    assert not built.from_sidecar and loaded.from_sidecar, "the second open did not load the saved index"
+    saved = sum(p.stat().st_size for p in sidecar_dir(db).iterdir())
+    return built, loaded, {"build_s": builds[0], "open1_s": first, "open2_s": second, "memory_gb": held / 1e9,
+                           "saved_mb": saved / 1e6}
+
+
+def same_pairs(a, b) -> bool:
+    return all(np.array_equal(x, y) for x, y in ((a.query, b.query), (a.ref_row, b.ref_row), (a.distance, b.distance)))
 
 
 def run(n: int, mode: str, clips: int, rng: np.random.Generator) -> dict[str, float]:
-    gc.collect()
-    base = rss_bytes()
-    if mode == "uniform":
-        hashes, queries, where = uniform(n, rng)
-        zeros = np.zeros(n, np.int32)
-        refs, build = reference_set(hashes, zeros, zeros.astype(np.int16), zeros)
-        gc.collect()
-        held = rss_bytes() - base
-        times = []
-        for _ in range(5):
+    with tempfile.TemporaryDirectory(prefix="index_scale-") as tmp:
+        db = Path(tmp) / "index.sqlite"
+        if mode == "uniform":
+            hashes, queries, where = uniform(n, rng)
+            zeros = np.zeros(n, np.int32)
+            write_store(db, hashes, zeros, zeros.astype(np.int16), zeros + 1)
+            del hashes, zeros
+            built, refs, opened = open_twice(db)
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                pairs = refs.search(queries, RADIUS)
+                times.append(time.perf_counter() - t)
+            assert same_pairs(pairs, built.search(queries, RADIUS)), "loaded and built index answer differently"
+            got = set(zip(pairs.query.tolist(), pairs.ref_row.tolist()))
+            recall = sum((i, int(w)) in got for i, w in enumerate(where)) / len(where)
+            return {"n": n, "kind": type(refs.index).__name__, **opened,
+                    "query_ms": 1000 * float(np.median(times)), "hash_recall": recall, "sample_recall": np.nan,
+                    "clip_ok": np.nan, "pairs": len(pairs.query)}
+        if not TRUE_DISTANCES:
+            raise SystemExit("TRUE_DISTANCES is empty: run benchmarks/reuse_accuracy.py and fill it in")
+        pool = np.repeat(np.array(list(TRUE_DISTANCES), int), list(TRUE_DISTANCES.values()))
+        syn = Synthetic(n, rng)
+        queries = [syn.query(rng, pool) for _ in range(clips)]
+        write_store(db, syn.hashes, syn.sample, syn.variant, syn.owner)
+        del syn  # the ReferenceSets hold their own copies, read from the file
+        built, refs, opened = open_twice(db)
+        refs.search(queries[0]["hashes"], RADIUS)  # warm-up
+        times, results, n_pairs = [], [], []
+        for q in queries:
             t = time.perf_counter()
-            pairs = refs.search(queries, RADIUS)
+            pairs = refs.search(q["hashes"], RADIUS)
             times.append(time.perf_counter() - t)
-        got = set(zip(pairs.query.tolist(), pairs.ref_row.tolist()))
-        recall = sum((i, int(w)) in got for i, w in enumerate(where)) / len(where)
-        return {"n": n, "kind": type(refs.index).__name__, "build_s": build, "memory_gb": held / 1e9,
-                "query_ms": 1000 * float(np.median(times)), "hash_recall": recall, "sample_recall": np.nan,
-                "clip_ok": np.nan, "pairs": len(pairs.query)}
-    if not TRUE_DISTANCES:
-        raise SystemExit("TRUE_DISTANCES is empty: run benchmarks/reuse_accuracy.py and fill it in")
-    pool = np.repeat(np.array(list(TRUE_DISTANCES), int), list(TRUE_DISTANCES.values()))
-    syn = Synthetic(n, rng)
-    refs, build = reference_set(syn.hashes, syn.sample, syn.variant, syn.owner)
-    queries = [syn.query(rng, pool) for _ in range(clips)]
-    gc.collect()
-    held = rss_bytes() - base
-    refs.search(queries[0]["hashes"], RADIUS)  # warm-up
-    times, results, n_pairs = [], [], []
-    for q in queries:
-        t = time.perf_counter()
-        pairs = refs.search(q["hashes"], RADIUS)
-        times.append(time.perf_counter() - t)
-        results.append(evaluate(refs, pairs, q))
-        n_pairs.append(len(pairs.query))
-    return {"n": n, "kind": type(refs.index).__name__, "build_s": build, "memory_gb": held / 1e9,
-            "query_ms": 1000 * float(np.median(times)), "query_max_ms": 1000 * float(np.max(times)),
-            "hash_recall": float(np.mean([r["hash_recall"] for r in results])),
-            "sample_recall": float(np.mean([r["sample_recall"] for r in results])),
-            "clip_ok": float(np.mean([r["clip_ok"] for r in results])), "pairs": int(np.median(n_pairs)),
-            "shots": f"{sum(r['shots_found'] for r in results)}/{sum(r['shots_exact'] for r in results)}"
-                     f" of {sum(r['shots'] for r in results)}"}
+            assert same_pairs(pairs, built.search(q["hashes"], RADIUS)), "loaded and built index answer differently"
+            results.append(evaluate(refs, pairs, q))
+            n_pairs.append(len(pairs.query))
+        return {"n": n, "kind": type(refs.index).__name__, **opened,
+                "query_ms": 1000 * float(np.median(times)), "query_max_ms": 1000 * float(np.max(times)),
+                "hash_recall": float(np.mean([r["hash_recall"] for r in results])),
+                "sample_recall": float(np.mean([r["sample_recall"] for r in results])),
+                "clip_ok": float(np.mean([r["clip_ok"] for r in results])), "pairs": int(np.median(n_pairs)),
+                "shots": f"{sum(r['shots_found'] for r in results)}/{sum(r['shots_exact'] for r in results)}"
+                         f" of {sum(r['shots'] for r in results)}"}
 
 
 def main() -> None:
@@ -295,12 +349,14 @@ def main() -> None:
     rng = np.random.default_rng(0)
     print(f"mode {args.mode}; query: {int(CLIP_S)} s clip, {int(CLIP_S * SAMPLES_PER_SECOND * 2)} hashes, "
           f"range search at {RADIUS} bits" + (f", {args.clips} clips (median time)" if args.mode == "video" else ""))
-    print(f"{'fingerprints':>12}  {'index':<15} {'build s':>8} {'memory GB':>10} {'query ms':>9} {'max ms':>7} "
+    print(f"{'fingerprints':>12}  {'index':<15} {'build s':>8} {'1st open s':>10} {'2nd open s':>10} "
+          f"{'saved MB':>8} {'memory GB':>10} {'query ms':>9} {'max ms':>7} "
           f"{'pairs':>7} {'hash rec':>8} {'sample rec':>10} {'clips ok':>8}  shots aligned/exact of all")
     ok = True
     for n in args.sizes:
         r = run(n, args.mode, args.clips, rng)
-        print(f"{r['n']:>12,}  {r['kind']:<15} {r['build_s']:>8.1f} {r['memory_gb']:>10.2f} {r['query_ms']:>9.1f} "
+        print(f"{r['n']:>12,}  {r['kind']:<15} {r['build_s']:>8.1f} {r['open1_s']:>10.1f} {r['open2_s']:>10.2f} "
+              f"{r['saved_mb']:>8.0f} {r['memory_gb']:>10.2f} {r['query_ms']:>9.1f} "
               f"{r.get('query_max_ms', np.nan):>7.1f} {r['pairs']:>7} {r['hash_recall']:>8.3f} "
               f"{r['sample_recall']:>10.3f} {r['clip_ok']:>8.2f}  {r.get('shots', '-')}", flush=True)
         if n >= 10_000_000:

@@ -1,5 +1,5 @@
-"""The known-footage index: CLI commands, default location, transactional writes, and the main
-command's search with --index / --known on real footage."""
+"""The known-footage index: CLI commands, default location, transactional writes, the main
+command's search with --index / --known on real footage, and the search index saved beside the file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from reuse_material import FIXTURES, excerpt
@@ -201,3 +202,212 @@ def test_many_processes_creating_the_same_new_index_all_succeed(tmp_path):
         for n in range(8):
             results = pool.map(_open_and_count, [str(tmp_path / f"new{n}.sqlite")] * 6)
             assert results == ["0"] * 6, results
+
+
+# -- the search index saved beside the SQLite file ------------------------------------------------------
+
+SMALL_FLAT = 1000  # below the cup excerpt's ~3500 fingerprints: the inverted-file index is used
+
+
+@pytest.fixture(scope="module")
+def new_refs(archive) -> list:
+    """The cup excerpt and the photo, fingerprinted once for the tests that fill their own index."""
+    with Store(":memory:") as scratch:
+        return list(fingerprint_files([archive / "cup-2015.mp4", archive / "photo.jpg"], scratch))
+
+
+def _index_with(path: Path, refs: list) -> Path:
+    with Store(path) as store:
+        store.add_many(refs)
+    return path
+
+
+def _open(path: Path, flat_max: int = SMALL_FLAT):
+    from verify.matching.search import ReferenceSet
+
+    return ReferenceSet(Store(path, create=False), str(path), flat_max=flat_max)
+
+
+def _answers(refs, queries) -> list:
+    """Everything a search of ``refs`` gives for ``queries`` (its arrays and the pairs)."""
+    pairs = refs.search(queries, 72)
+    return [a.tolist() for a in (refs.hashes, refs.sample, refs.variant, refs.owner, pairs.query, pairs.ref_row,
+                                 pairs.distance)]
+
+
+def _queries(new_refs) -> np.ndarray:
+    """Hashes near stored ones (every 7th fingerprint of both references with a few bits flipped)."""
+    return np.concatenate([r.prints.prints.hashes[::7] for r in new_refs]) ^ np.uint8(0b1001)
+
+
+def _no_build(*args, **kwargs):
+    raise AssertionError("the index was rebuilt instead of loaded")
+
+
+@pytest.mark.parametrize("flat_max", [SMALL_FLAT, 50_000])
+def test_second_open_loads_the_saved_index(tmp_path, new_refs, monkeypatch, flat_max):
+    from verify.matching import search
+
+    db = _index_with(tmp_path / "i.sqlite", new_refs[:1])
+    first = _open(db, flat_max)
+    assert not first.from_sidecar
+    saved = sorted(p.name for p in search.sidecar_dir(db).iterdir())
+    assert len(saved) == 6 and saved[0].startswith("g1-n")  # 4 arrays, the FAISS index, the manifest
+    monkeypatch.setattr(search, "build_faiss", _no_build)
+    second = _open(db, flat_max)
+    assert second.from_sidecar and type(second.index) is type(first.index)
+    assert type(first.index).__name__ == ("IndexBinaryIVF" if flat_max == SMALL_FLAT else "IndexBinaryFlat")
+    assert _answers(second, _queries(new_refs)) == _answers(first, _queries(new_refs))
+    assert sorted(p.name for p in search.sidecar_dir(db).iterdir()) == saved  # loading writes nothing
+
+
+def test_add_and_remove_make_the_saved_index_stale(tmp_path, new_refs, monkeypatch):
+    from verify.matching import search
+
+    db = _index_with(tmp_path / "i.sqlite", new_refs[:1])
+    before = _answers(_open(db), _queries(new_refs))
+    (search.sidecar_dir(db) / "notes.txt").write_text("not ours: kept")
+    with Store(db) as store:  # what `verify index add` does
+        store.add_many(new_refs[1:])
+    grown = _open(db)
+    assert not grown.from_sidecar and set(grown.owner.tolist()) == {1, 2}
+    assert len(list(search.sidecar_dir(db).glob("*.json"))) == 1  # the old generation's files are gone
+    assert len(list(search.sidecar_dir(db).iterdir())) == 7  # 6 of the new one, and notes.txt
+    assert _open(db).from_sidecar
+    with Store(db) as store:  # what `verify index remove 2` does
+        assert store.remove(2)
+    monkeypatch.setattr(search, "build_faiss", _no_build)
+    with pytest.raises(AssertionError, match="rebuilt"):
+        _open(db)
+    monkeypatch.undo()
+    shrunk = _open(db)
+    assert not shrunk.from_sidecar and _answers(shrunk, _queries(new_refs)) == before
+    assert _open(db).from_sidecar
+    p = run("index", "remove", "1", "--index", db)  # the command line bumps the generation too
+    assert p.returncode == 0, p.stderr
+    empty = _open(db)
+    assert not empty.from_sidecar and len(empty) == 0 and len(empty.search(_queries(new_refs), 72).query) == 0
+
+
+@pytest.mark.parametrize("damage", ["truncated index", "garbage hashes", "garbage manifest", "missing owner",
+                                    "other index"])
+def test_a_damaged_saved_index_is_rebuilt(tmp_path, new_refs, damage):
+    from verify.matching import search
+
+    db = _index_with(tmp_path / "i.sqlite", new_refs)
+    fresh = _answers(_open(db), _queries(new_refs))
+    folder = search.sidecar_dir(db)
+    part = {p.name.split(".", 1)[1]: p for p in folder.iterdir()}
+    if damage == "truncated index":
+        data = part["index.faiss"].read_bytes()
+        part["index.faiss"].write_bytes(data[: len(data) // 2])
+    elif damage == "garbage hashes":
+        data = bytearray(part["hashes.npy"].read_bytes())
+        data[200:264] = os.urandom(64)  # same size, other bytes
+        part["hashes.npy"].write_bytes(bytes(data))
+    elif damage == "garbage manifest":
+        part["json"].write_bytes(b"\x00garbage{")
+    elif damage == "missing owner":
+        part["owner.npy"].unlink()
+    else:  # a valid FAISS file of other data under this name
+        other = _open(_index_with(tmp_path / "other.sqlite", new_refs[:1]))
+        import faiss
+
+        faiss.write_index_binary(other.index, str(part["index.faiss"]))
+    rebuilt = _open(db)
+    assert not rebuilt.from_sidecar and _answers(rebuilt, _queries(new_refs)) == fresh
+    reloaded = _open(db)  # the rebuilt index was saved again
+    assert reloaded.from_sidecar and _answers(reloaded, _queries(new_refs)) == fresh
+
+
+def test_unwritable_folder_keeps_the_index_in_memory(tmp_path, new_refs, monkeypatch):
+    import tempfile
+
+    from verify.matching import search
+
+    db = _index_with(tmp_path / "i.sqlite", new_refs)
+    folder = search.sidecar_dir(db)
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # root writes into read-only folders: fail as the folder would
+        def denied(*args, **kwargs):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(tempfile, "mkstemp", denied)
+    try:
+        first, second = _open(db), _open(db)
+        assert not first.from_sidecar and not second.from_sidecar
+        assert list(folder.iterdir()) == []
+        assert _answers(first, _queries(new_refs)) == _answers(second, _queries(new_refs))
+    finally:
+        folder.chmod(0o755)
+    monkeypatch.undo()
+    assert not _open(db).from_sidecar and _open(db).from_sidecar  # writable again: saved, then loaded
+
+
+def test_index_from_before_the_generation_counter(tmp_path, new_refs):
+    from verify.matching import search
+
+    db = _index_with(tmp_path / "old.sqlite", new_refs[:1])
+    with Store(db) as store:  # as verify wrote it before: no generation, no change id
+        store.db.execute("DELETE FROM meta WHERE key IN ('generation', 'change_id')")
+        assert store.stamp()["generation"] == 0
+    first = _open(db)
+    assert not first.from_sidecar and len(first) == new_refs[0].prints.prints.hashes.shape[0]
+    assert [p.name[:3] for p in search.sidecar_dir(db).glob("*.json")] == ["g0-"]
+    assert _open(db).from_sidecar
+    with Store(db) as store:  # an older verify adding (no generation bump): the counts still tell
+        store.db.execute("DELETE FROM meta WHERE key = 'generation'")
+        store.add_many(new_refs[1:])
+        store.db.execute("DELETE FROM meta WHERE key IN ('generation', 'change_id')")
+    grown = _open(db)
+    assert not grown.from_sidecar and set(grown.owner.tolist()) == {1, 2}
+    with Store(db) as store:  # and this verify counts on from 0
+        store.remove(2)
+        assert store.stamp()["generation"] == 1
+    assert set(_open(db).owner.tolist()) == {1}
+
+
+def test_a_new_index_with_the_same_counts_is_not_taken_for_the_old(tmp_path, new_refs):
+    import dataclasses
+
+    db = _index_with(tmp_path / "i.sqlite", new_refs[:1])
+    _open(db)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    ref = new_refs[0]
+    other = dataclasses.replace(ref, prints=dataclasses.replace(
+        ref.prints, prints=dataclasses.replace(ref.prints.prints, hashes=ref.prints.prints.hashes ^ np.uint8(0xFF))))
+    _index_with(db, [other])  # generation 1, one reference, same fingerprint count: other hashes
+    again = _open(db)
+    assert not again.from_sidecar
+    assert np.array_equal(again.hashes, other.prints.prints.hashes)
+
+
+def test_in_memory_store_saves_nothing(tmp_path, new_refs, monkeypatch):
+    from verify.matching.search import ReferenceSet
+
+    monkeypatch.chdir(tmp_path)
+    store = Store(":memory:")
+    store.add_many(new_refs)
+    refs = ReferenceSet(store, "known", flat_max=SMALL_FLAT)
+    assert not refs.from_sidecar and len(refs) > 1000
+    assert list(tmp_path.iterdir()) == []
+
+
+def _open_and_answer(args: tuple) -> tuple:
+    db, queries = args
+    refs = _open(Path(db))
+    return refs.from_sidecar, _answers(refs, queries)
+
+
+def test_processes_opening_a_new_index_at_once(tmp_path, new_refs):
+    import multiprocessing
+
+    db = _index_with(tmp_path / "i.sqlite", new_refs)
+    queries = _queries(new_refs)
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        results = pool.map(_open_and_answer, [(str(db), queries)] * 3)
+    assert all(answers == results[0][1] for _, answers in results)
+    last = _open(db)
+    assert last.from_sidecar and _answers(last, queries) == results[0][1]

@@ -10,17 +10,46 @@ with every centroid, scanning the visited lists) near their minimum while keepin
 hash compared with every centroid) affordable.  The visited lists hold only a part of the true
 neighbours of one query hash (70-80 % of those a transformed copy leaves, see
 ``benchmarks/index_scale.py``), but a reused span has four clip samples a second and alignment needs
-three per shot, so spans are still found, save now and then a shot of a second or less.  The index
-is rebuilt from the SQLite blobs each time the set is opened (``benchmarks/index_scale.py``
-measures how long that takes); nothing but the SQLite file needs to be kept.
+three per shot, so spans are still found, save now and then a shot of a second or less.
+
+Building the index costs minutes at ten million hashes (every hash against every centroid), a query
+well under a second, and verify is run clip after clip against the same index; so the index and the
+arrays are saved beside the SQLite file, in ``<index>.search/`` (``sidecar_dir``), and loaded while
+the stored fingerprints are unchanged.  Its files are named by a key made of the store's
+``stamp()`` (generation, random change id, reference/fingerprint counts, last id) and the build
+recipe (FAISS version, ``flat_max``, ``NPROBE``, ``NLIST_MAX``):
+
+    g<generation>-n<fingerprints>-<16 hex of the key>.{hashes,sample,variant,owner}.npy, .index.faiss
+    g<generation>-n<fingerprints>-<16 hex of the key>.json    (the stamp; size and CRC-32 of each file)
+
+so an index saved before any add or remove (which bump the generation in their transaction) is never
+looked for.  Each file is written to a temporary name, fsynced and renamed, the ``.json`` last; a
+set of files is used only when the ``.json`` exists and every size and CRC matches (a damaged,
+truncated or half-replaced sidecar is rebuilt from SQLite, never trusted), and is opened memory-mapped
+(``IO_FLAG_MMAP``, ``mmap_mode="r"``): the pages are read on demand and shared by every process
+that has the index open (``verify scan --jobs N``).  Any failure to load means a rebuild from SQLite;
+any failure to save (read-only folder, full disk) leaves the rebuilt set in memory only.  Two files
+with the same key hold the same bytes (the build is deterministic), so two processes saving at once
+cannot leave a mixed set.  In-memory stores (``--known``) save nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from ..atomic import publish
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import Prints
 from .store import RefInfo, Store
@@ -63,28 +92,29 @@ class Pairs:
 
 
 class ReferenceSet:
-    """All references of a store, ready to search.  ``name`` is what the report says was searched."""
+    """All references of a store, ready to search.  ``name`` is what the report says was searched.
 
-    def __init__(self, store: Store, name: str):
+    ``from_sidecar`` says whether the index and arrays were loaded from ``sidecar_dir`` (else they
+    were built from the SQLite blobs, and saved there when possible)."""
+
+    def __init__(self, store: Store, name: str, flat_max: int = FLAT_MAX):
         self.store = store
         self.name = name
-        self.refs: dict[int, RefInfo] = {r.id: r for r in store.refs()}
-        chunks: list[Prints] = []
-        owners: list[np.ndarray] = []
-        for ref_id, prints in store.load_hashes():
-            chunks.append(prints)
-            owners.append(np.full(len(prints), ref_id, np.int32))
-        if chunks:
-            self.hashes = np.concatenate([c.hashes for c in chunks])
-            self.sample = np.concatenate([c.sample for c in chunks])
-            self.variant = np.concatenate([c.variant for c in chunks])
-            self.owner = np.concatenate(owners)
-        else:
-            self.hashes = np.zeros((0, HASH_BYTES), np.uint8)
-            self.sample = np.zeros(0, np.int32)
-            self.variant = np.zeros(0, np.int16)
-            self.owner = np.zeros(0, np.int32)
-        self.index = build_faiss(self.hashes)
+        on_disk = store.path != ":memory:"
+        with store.snapshot():  # the stamp, the references and the fingerprints of one moment
+            self.refs: dict[int, RefInfo] = {r.id: r for r in store.refs()}
+            stamp = store.stamp()
+            key = _sidecar_key(stamp, flat_max)
+            loaded = _load(sidecar_dir(store.path), key, int(stamp["fingerprints"])) if on_disk else None
+            arrays = loaded[0] if loaded else _read_store(store)
+        self.hashes, self.sample, self.variant, self.owner = arrays
+        self.from_sidecar = loaded is not None
+        if loaded:
+            self.index = loaded[1]
+            return
+        self.index = build_faiss(self.hashes, flat_max)
+        if on_disk and store.stamp() == stamp:  # not when another process changed the store meanwhile
+            _save(sidecar_dir(store.path), key, stamp, arrays, self.index)
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -99,3 +129,111 @@ class ReferenceSet:
         query = np.repeat(np.arange(len(hashes)), np.diff(lims.astype(np.int64)))
         keep = rows >= 0
         return Pairs(query[keep], rows[keep].astype(np.int64), dist[keep].astype(np.int64))
+
+
+# -- the saved index beside the SQLite file ------------------------------------------------------------
+
+_ARRAYS = (("hashes", np.uint8), ("sample", np.int32), ("variant", np.int16), ("owner", np.int32))
+_INDEX = "index.faiss"
+_OURS = re.compile(r"\.?g\d+-n\d+-[0-9a-f]{16}\.")  # a sidecar file or a temporary one, of any key
+
+
+def sidecar_dir(db_path: str | os.PathLike[str]) -> Path:
+    """Where the search index of the SQLite file ``db_path`` is saved: ``<db_path>.search/``."""
+    return Path(f"{os.fspath(db_path)}.search")
+
+
+def _read_store(store: Store) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every stored hash, its sample, variant and owning reference, in reference order."""
+    chunks: list[Prints] = []
+    owners: list[np.ndarray] = []
+    for ref_id, prints in store.load_hashes():
+        chunks.append(prints)
+        owners.append(np.full(len(prints), ref_id, np.int32))
+    if not chunks:
+        return (np.zeros((0, HASH_BYTES), np.uint8), np.zeros(0, np.int32), np.zeros(0, np.int16),
+                np.zeros(0, np.int32))
+    return (np.concatenate([c.hashes for c in chunks]), np.concatenate([c.sample for c in chunks]),
+            np.concatenate([c.variant for c in chunks]), np.concatenate(owners))
+
+
+def _sidecar_key(stamp: dict[str, object], flat_max: int) -> str:
+    """The file-name stem of the sidecar built from ``stamp`` with this build recipe."""
+    import faiss
+
+    recipe = {"faiss": faiss.__version__, "flat_max": flat_max, "nprobe": NPROBE, "nlist_max": NLIST_MAX}
+    digest = hashlib.sha256(json.dumps([stamp, recipe], sort_keys=True).encode()).hexdigest()[:16]
+    return f"g{stamp['generation']}-n{stamp['fingerprints']}-{digest}"
+
+
+def _crc(path: Path) -> list[int]:
+    """Size and CRC-32 of a file (2-3 GB/s: a fraction of a second for ten million hashes)."""
+    crc = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            crc = zlib.crc32(chunk, crc)
+        return [fh.tell(), crc]
+
+
+def _load(folder: Path, key: str, n: int) -> tuple[tuple[np.ndarray, ...], object] | None:
+    """The saved arrays and index for ``key``, or None when missing, incomplete or damaged."""
+    import faiss
+
+    try:
+        files = json.loads((folder / f"{key}.json").read_text())["files"]
+        parts = [f"{name}.npy" for name, _ in _ARRAYS] + [_INDEX]
+        if sorted(files) != sorted(parts) or any(_crc(folder / f"{key}.{p}") != files[p] for p in parts):
+            return None
+        arrays = tuple(np.asarray(np.load(folder / f"{key}.{name}.npy", mmap_mode="r", allow_pickle=False))
+                       for name, _ in _ARRAYS)
+        shapes = [(n, HASH_BYTES)] + [(n,)] * 3
+        if any(a.dtype != dtype or a.shape != shape for a, (_, dtype), shape in zip(arrays, _ARRAYS, shapes)):
+            return None
+        index = faiss.read_index_binary(str(folder / f"{key}.{_INDEX}"), faiss.IO_FLAG_MMAP)
+        if index.ntotal != n or index.d != HASH_BYTES * 8:
+            return None
+        if isinstance(index, faiss.IndexBinaryIVF):
+            index.nprobe = NPROBE
+            lists = faiss.downcast_InvertedLists(index.invlists)
+            if isinstance(lists, faiss.OnDiskInvertedLists):  # the mapped lists
+                lists.prefetch_nthread = 0  # else 32 threads a query read ahead: 1.5x slower, no gain
+        return arrays, index
+    except Exception:  # whatever is wrong with it, the caller rebuilds from SQLite
+        return None
+
+
+def _write(path: Path, fill: Callable[[BinaryIO], object]) -> list[int]:
+    """Write ``path`` atomically (temporary name in the same folder, fsync, rename); its size and CRC."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fill(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        check = _crc(Path(tmp))
+        publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return check
+
+
+def _save(folder: Path, key: str, stamp: dict[str, object], arrays: tuple[np.ndarray, ...],
+          index: object) -> None:
+    """Save the sidecar for ``key`` (the ``.json`` last), then delete the folder's other sidecar files
+    (older generations, leftovers of interrupted writes).  Failing is harmless: the next open rebuilds."""
+    import faiss
+
+    try:
+        folder.mkdir(exist_ok=True)
+        files = {f"{name}.npy": _write(folder / f"{key}.{name}.npy", lambda fh, a=a: np.save(fh, a))
+                 for (name, _), a in zip(_ARRAYS, arrays)}
+        files[_INDEX] = _write(folder / f"{key}.{_INDEX}",
+                               lambda fh: faiss.write_index_binary(index, faiss.PyCallbackIOWriter(fh.write)))
+        _write(folder / f"{key}.json", lambda fh: fh.write(json.dumps({"stamp": stamp, "files": files}).encode()))
+    except Exception:  # a read-only folder, a full disk: keep the index in memory only
+        return
+    for p in folder.iterdir():
+        if _OURS.match(p.name) and not p.name.startswith(f"{key}."):
+            with contextlib.suppress(OSError):
+                p.unlink()

@@ -5,6 +5,11 @@ A reference is a row of ``refs`` (what it is: path, title, date, source, size, t
 large blobs instead of millions of rows).  ``add_many`` writes every file of one ``index add`` in a
 single transaction: when it is interrupted, nothing of it is kept.
 
+Every change of the stored fingerprints (``add_many``, ``remove``) also bumps ``generation`` and
+draws a new random ``change_id`` in ``meta``, in the same transaction: ``stamp()`` is what the saved
+search index beside the file (``search.py``) is checked against.  Files from before the counter have
+neither key (generation 0) until their first change.
+
 The default file lives in the user data directory (``platformdirs.user_data_dir("verify")``); the
 ``VERIFY_INDEX`` environment variable or ``--index`` chooses another.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 import sqlite3
 import time
 import zlib
@@ -155,7 +161,7 @@ class Store:
             rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
             if not rows:
                 self.db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                    [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE)])
+                                    [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE), ("generation", "0")])
                 return
         if rows.get("schema") != str(SCHEMA) or rows.get("recipe") != PRINT_RECIPE:
             raise IndexError_(f"{self.path} was made by another version of verify "
@@ -180,6 +186,23 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every read inside sees the file as it was at the first one (WAL), so a
+        stamp and the fingerprints read with it belong together even while another process adds."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
+    def _changed(self) -> None:
+        """Inside a write transaction that changed the fingerprints: a new generation and change id, so
+        a search index saved from the old contents no longer matches ``stamp()``."""
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') "
+                        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('change_id', ?)", (secrets.token_hex(8),))
 
     # -- writing -----------------------------------------------------------------------------------
     def has_sha(self, sha256: str) -> int | None:
@@ -215,6 +238,8 @@ class Store:
                 self.db.execute("INSERT INTO prints VALUES (?,?,?,?,?,?,?,?,?)", (ref_id, *print_row))
                 ids.append(ref_id)
                 added.append(RefInfo(ref_id, *ref_row))  # type: ignore[arg-type]
+            if ids:
+                self._changed()
         if on_added:
             for info in added:
                 on_added(info)
@@ -242,6 +267,8 @@ class Store:
     def remove(self, ref_id: int) -> bool:
         with self.transaction():
             cur = self.db.execute("DELETE FROM refs WHERE id = ?", (ref_id,))
+            if cur.rowcount > 0:
+                self._changed()
         return cur.rowcount > 0
 
     # -- reading -----------------------------------------------------------------------------------
@@ -262,6 +289,17 @@ class Store:
         return {"path": self.path, "references": n, "videos": kinds.get("video", 0), "images": kinds.get("image", 0),
                 "seconds": round(float(seconds), 1), "samples": samples, "fingerprints": prints,
                 "file_bytes": size, "recipe": PRINT_RECIPE}
+
+    def stamp(self) -> dict[str, object]:
+        """What identifies the stored fingerprints.  ``generation`` and ``change_id`` change with every
+        ``add_many`` / ``remove`` (the random id also tells apart two files that reached the same
+        generation, e.g. an index deleted and made again); the reference count, the last id ever given
+        and the fingerprint count also catch changes made by a verify from before the counter."""
+        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'change_id')"))
+        refs, prints = self.db.execute("SELECT COUNT(*), COALESCE(SUM(prints), 0) FROM refs").fetchone()
+        last_id = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'refs'").fetchone()[0]
+        return {"generation": int(meta.get("generation", 0)), "change_id": meta.get("change_id", ""),
+                "refs": int(refs), "last_id": int(last_id), "fingerprints": int(prints)}
 
     def load_hashes(self) -> Iterator[tuple[int, Prints]]:
         """Every reference's fingerprints (without thumbnails), for building the search index."""
