@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from reuse_material import FIXTURES, TRANSFORMS, excerpt, ffmpeg, transformed  # noqa: E402
+from reuse_material import FIXTURES, TRANSFORMS, everything, excerpt, transformed  # noqa: E402
 
 from verify.fingerprint.pdq import hamming  # noqa: E402
 from verify.fingerprint.prints import ClipPrints, clip_prints  # noqa: E402
@@ -66,15 +66,8 @@ def main() -> None:
     ref_keys = {name: [s.phash for s in analyse(p, NO_SCENES).report.shots] for name, p in refs.items()}
 
     positives = {name: (transformed(ministry, name, work), spec[2]) for name, spec in TRANSFORMS.items()}
-    everything = work / "ministry-everything.mp4"  # every family at once, at the strongest settings
-    if not everything.exists():
-        ffmpeg("-i", str(ministry), "-an", "-vf",
-               "hflip,crop=iw*0.8:ih*0.8:iw*0.1:ih*0.1,scale=480:270,pad=640:360:80:45:color=0xd0d020,"
-               "drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=0x202080:t=fill,"
-               "drawbox=x=iw*0.85:y=ih*0.05:w=iw*0.1:h=ih*0.08:color=white:t=fill,"
-               "eq=brightness=0.08:contrast=0.8:gamma=1.25,noise=alls=10:allf=t,fps=15,setpts=PTS/1.3,scale=176:-2",
-               "-c:v", "libx264", "-preset", "veryfast", "-crf", "38", str(everything))
-    positives["everything_crf38"] = (everything, 1.3)
+    every = everything(ministry, work / "ministry-everything.mp4")  # every family at once, strongest settings
+    positives["everything_crf38"] = (every, 1.3)
     negatives = [FIXTURES / "cuts.mp4", FIXTURES / "damaged.avi", FIXTURES / "rotated.mp4", FIXTURES / "photo.jpg",
                  transformed(excerpt(FIXTURES / "cuts.mp4", 0, 3, work / "street-other.mp4"), "mirror", work)]
 

@@ -51,3 +51,19 @@ def transformed(src: Path, name: str, out_dir: Path) -> Path:
         ffmpeg("-i", str(src), "-an", "-vf", vf, "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
                "-pix_fmt", "yuv420p", str(out))
     return out
+
+
+#: every family at once at the strongest settings: mirror, 20 % crop, yellow pillarbox bars, a banner and a
+#: logo, colour, temporal noise, 15 fps, 1.3x faster, 176 px wide, CRF 38 (the copy plays at 1.3x)
+EVERYTHING = ("hflip,crop=iw*0.8:ih*0.8:iw*0.1:ih*0.1,scale=480:270,pad=640:360:80:45:color=0xd0d020,"
+              "drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=0x202080:t=fill,"
+              "drawbox=x=iw*0.85:y=ih*0.05:w=iw*0.1:h=ih*0.08:color=white:t=fill,"
+              "eq=brightness=0.08:contrast=0.8:gamma=1.25,noise=alls=10:allf=t,fps=15,setpts=PTS/1.3,scale=176:-2")
+
+
+def everything(src: Path, out: Path) -> Path:
+    """``src`` put through ``EVERYTHING`` at CRF 38."""
+    if not out.exists():
+        ffmpeg("-i", str(src), "-an", "-vf", EVERYTHING, "-c:v", "libx264", "-preset", "veryfast", "-crf", "38",
+               str(out))
+    return out

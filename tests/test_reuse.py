@@ -101,16 +101,9 @@ def test_static_street_camera_under_every_transform_at_once(work):
     noisy, at 15 fps, 1.3x faster, 176 px wide, CRF 38.  The noise makes bars and banner flicker (the
     live area must still be found), and the hashes alone cannot tell which moment of a still street
     this is (the motion of the walkers must place the time line)."""
-    from reuse_material import ffmpeg
+    from reuse_material import everything
 
-    clip = work / "street-everything.mp4"
-    if not clip.exists():
-        ffmpeg("-i", str(MINISTRY), "-an", "-vf",
-               "hflip,crop=iw*0.8:ih*0.8:iw*0.1:ih*0.1,scale=480:270,pad=640:360:80:45:color=0xd0d020,"
-               "drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=0x202080:t=fill,"
-               "drawbox=x=iw*0.85:y=ih*0.05:w=iw*0.1:h=ih*0.08:color=white:t=fill,"
-               "eq=brightness=0.08:contrast=0.8:gamma=1.25,noise=alls=10:allf=t,fps=15,setpts=PTS/1.3,scale=176:-2",
-               "-c:v", "libx264", "-preset", "veryfast", "-crf", "38", str(clip))
+    clip = everything(MINISTRY, work / "street-everything.mp4")
     from verify.pipeline import analyse
 
     live = analyse(clip).prints.areas["overlay"]  # picture: x 80-560 of 640, y 45-295 of 360 (banner below)
