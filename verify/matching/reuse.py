@@ -128,12 +128,15 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
     appearance = float(np.median(scores))
     motion = float(np.median(motions)) if len(motions) >= MIN_MOTION_CHECKS else None
     retimed = None
+    need = MOTION_MIN  # motion agreement a run needs
     if (not known_geometry and not still_ref and motion is not None and appearance >= APPEARANCE_MIN
             and motion < RETIME_GOOD):
         # the line came from hashes alone; on a static camera (every moment looks alike) or with a
         # speed change it can be off by a few per cent: let the motion of both sides place it
         better = retime(clip, area, mirrored, run, picks, t_end, ref, ref_area, box, wide=motion < MOTION_MIN)
         if better is not None and better[2] >= max(RETIME_MIN if motion < MOTION_MIN else motion, motion + 0.05):
+            if motion < MOTION_MIN:  # a line found by motion alone must agree more strictly
+                need = RETIME_MIN
             retimed = (better[0], better[1])
             run = Run(better[0], better[1], run.pairs)
             scores, motions, tried, means, stds = measure(box)
@@ -144,9 +147,9 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
         accepted = (not need_motion and appearance >= STILL_APPEARANCE_MIN
                     and (still_ref or tried >= MIN_MOTION_CHECKS))
     else:
-        accepted = appearance >= APPEARANCE_MIN and motion >= MOTION_MIN
+        accepted = appearance >= APPEARANCE_MIN and motion >= need
     colour = abs(float(np.median(means))) > 12 or not 0.85 <= float(np.median(stds)) <= 1.18
-    plausible = appearance >= STILL_APPEARANCE_MIN and (motion is None or motion >= MOTION_MIN)
+    plausible = appearance >= STILL_APPEARANCE_MIN and (motion is None or motion >= need)
     return Verdict(accepted, plausible, appearance, motion, box, colour, retimed)
 
 
