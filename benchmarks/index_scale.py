@@ -22,7 +22,8 @@ reference each, no thumbnails) and opened as verify opens ``--index DB``, twice:
 the blobs, builds the index (``build_faiss``) and saves it beside the file (``<db>.search/``), the
 second loads that; the loaded set is queried, and its pairs are checked against those of the built
 one.  ``ReferenceSet.search`` (the FAISS range search at ``RADIUS`` and turning its result into pairs)
-answers the query; the query time is that call (median and maximum over the clips).  Memory is the
+answers the query, with ``search_shots``'s second, wider pass for shots left with too few matched
+samples (as ``search_clip`` searches); the query time is that call (median and maximum over the clips).  Memory is the
 process's resident-set growth while the first (built) ReferenceSet's arrays (hashes, sample, variant,
 owner) and index are held.  Reported:
 
@@ -294,6 +295,13 @@ def same_pairs(a, b) -> bool:
     return all(np.array_equal(x, y) for x, y in ((a.query, b.query), (a.ref_row, b.ref_row), (a.distance, b.distance)))
 
 
+def shot_search(refs: ReferenceSet, q: dict):
+    """The clip's search as ``search_clip`` makes it: every hash, then a wider pass for weak shots."""
+    sample = np.arange(len(q["hashes"])) // 2  # plain and mirrored hash of each clip sample
+    return refs.search_shots(q["hashes"], RADIUS, sample, np.searchsorted(q["cuts"], q["qt"], side="right"),
+                             MIN_SAMPLES)
+
+
 def run(n: int, mode: str, clips: int, rng: np.random.Generator) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="index_scale-") as tmp:
         db = Path(tmp) / "index.sqlite"
@@ -326,9 +334,9 @@ def run(n: int, mode: str, clips: int, rng: np.random.Generator) -> dict[str, fl
         times, results, n_pairs = [], [], []
         for q in queries:
             t = time.perf_counter()
-            pairs = refs.search(q["hashes"], RADIUS)
+            pairs = shot_search(refs, q)
             times.append(time.perf_counter() - t)
-            assert same_pairs(pairs, built.search(q["hashes"], RADIUS)), "loaded and built index answer differently"
+            assert same_pairs(pairs, shot_search(built, q)), "loaded and built index answer differently"
             results.append(evaluate(refs, pairs, q))
             n_pairs.append(len(pairs.query))
         return {"n": n, "kind": type(refs.index).__name__, **opened,

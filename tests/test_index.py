@@ -411,3 +411,53 @@ def test_processes_opening_a_new_index_at_once(tmp_path, new_refs):
     assert all(answers == results[0][1] for _, answers in results)
     last = _open(db)
     assert last.from_sidecar and _answers(last, queries) == results[0][1]
+
+
+@pytest.mark.parametrize("shuffled", [False, True])  # rows in reference order (as stored), or not
+def test_weak_shots_get_an_exact_second_look(shuffled):
+    """The inverted file misses some true neighbours; a shot left with too few matched samples of a
+    reference is compared with that reference exactly, so it can still be aligned."""
+    from verify.matching.search import ReferenceSet, build_faiss
+
+    rng = np.random.default_rng(7)
+    n = 2000
+    refs = ReferenceSet.__new__(ReferenceSet)  # three synthetic references, no SQLite needed
+    refs.hashes = rng.integers(0, 256, (3 * n, 32), dtype=np.uint8)
+    refs.sample = np.tile(np.arange(n, dtype=np.int32), 3)
+    refs.variant = np.zeros(3 * n, np.int16)
+    refs.owner = np.repeat(np.arange(1, 4, dtype=np.int32), n)
+    refs._sorted = None
+    row_of = np.arange(3 * n)  # where each original row ends up
+    if shuffled:
+        order = rng.permutation(3 * n)
+        refs.hashes, refs.sample, refs.owner = refs.hashes[order], refs.sample[order], refs.owner[order]
+        row_of[order] = np.arange(3 * n)
+    refs.index = build_faiss(refs.hashes, flat_max=0)
+    refs.index.nprobe = 1  # a poor first pass on purpose
+
+    def near(rows: np.ndarray, bits: int) -> np.ndarray:
+        out = refs.hashes[rows].copy()
+        for h in out:
+            for b in rng.choice(256, bits, replace=False):
+                h[b // 8] ^= np.uint8(1 << (b % 8))
+        return out
+
+    # shot 0: three samples of reference 2 (the first one untouched, so the first pass finds it),
+    # shot 1: forty samples of reference 3; then ten samples of nothing known
+    shot0 = np.concatenate([refs.hashes[row_of[[n + 100]]], near(row_of[[n + 102, n + 104]], 40)])
+    shot1 = near(row_of[2 * n + 500 + 2 * np.arange(40)], 30)
+    hashes = np.concatenate([shot0, shot1, rng.integers(0, 256, (10, 32), dtype=np.uint8)])
+    sample = np.arange(len(hashes))
+    shot = np.repeat([0, 1, 2], [3, 40, 10])
+    first = refs.search(hashes, 72)
+    both = refs.search_shots(hashes, 72, sample, shot, 3)
+    got_first = set(zip(first.query.tolist(), first.ref_row.tolist()))
+    got = set(zip(both.query.tolist(), both.ref_row.tolist()))
+    assert got_first <= got
+    assert {(0, row_of[n + 100]), (1, row_of[n + 102]), (2, row_of[n + 104])} <= got  # the weak shot: all found
+    assert len({q for q, _ in got_first if q < 3}) < 3  # (the first pass alone left it weak)
+    assert not any(q >= 43 for q, _ in got)  # nothing made up for the unknown samples
+    nothing = rng.integers(0, 256, (20, 32), dtype=np.uint8)  # a clip with no known footage
+    plain = refs.search(nothing, 72)
+    again = refs.search_shots(nothing, 72, np.arange(20), np.zeros(20, int), 3)
+    assert plain.query.tolist() == again.query.tolist() == []

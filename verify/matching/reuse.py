@@ -301,11 +301,12 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
     line never borrows support from another shot, and pieces that continue one another across a cut
     are joined again afterwards."""
     p = clip.prints
-    pairs = refs.search(p.hashes, RADIUS)
-    if not len(pairs.query):
-        return []
     qt_all = np.asarray(clip.samples.t)
     bounds = np.asarray(sorted(cuts or []), float)
+    pairs = refs.search_shots(p.hashes, RADIUS, p.sample.astype(np.int64),
+                              np.searchsorted(bounds, qt_all, side="right"), MIN_SAMPLES)
+    if not len(pairs.query):
+        return []
     q_sample = p.sample[pairs.query]
     q_variant = p.variant[pairs.query]
     owner = refs.owner[pairs.ref_row]

@@ -9,8 +9,10 @@ costs many minutes.  ``nlist = sqrt(NPROBE * n / 2)`` keeps the two costs of a q
 with every centroid, scanning the visited lists) near their minimum while keeping the build (every
 hash compared with every centroid) affordable.  The visited lists hold only a part of the true
 neighbours of one query hash (70-80 % of those a transformed copy leaves, see
-``benchmarks/index_scale.py``), but a reused span has four clip samples a second and alignment needs
-three per shot, so spans are still found, save now and then a shot of a second or less.
+``benchmarks/index_scale.py``); a reused span has four clip samples a second and alignment needs
+three per shot, so a long shot has samples to spare, and a short one left with one or two matched
+samples of a reference gets an exact second look at that reference near those moments
+(``search_shots``): the first pass tells where to look, the second does not miss.
 
 Building the index costs minutes at ten million hashes (every hash against every centroid), a query
 well under a second, and verify is run clip after clip against the same index; so the index and the
@@ -52,11 +54,14 @@ import numpy as np
 from ..atomic import publish
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import Prints
+from ..fingerprint.sampling import REF_SAMPLES_PER_SECOND, SAMPLES_PER_SECOND
 from .store import RefInfo, Store
 
 FLAT_MAX = 50_000
 NPROBE = 64  # inverted lists visited per query hash
 NLIST_MAX = 65_536
+RETRY_DISTANCE = 56  # a weak shot gets a second look when a pair of it is this close (true pairs: median 27 bits)
+RETRY_MAX = 8  # second looks per clip at most, the best-supported first (bounds the query time)
 
 
 def build_faiss(hashes: np.ndarray, flat_max: int = FLAT_MAX, nprobe: int = NPROBE):
@@ -108,6 +113,7 @@ class ReferenceSet:
             loaded = _load(sidecar_dir(store.path), key, int(stamp["fingerprints"])) if on_disk else None
             arrays = loaded[0] if loaded else _read_store(store)
         self.hashes, self.sample, self.variant, self.owner = arrays
+        self._sorted: bool | None = None  # whether the rows are in reference order (``_rows_of``)
         self.from_sidecar = loaded is not None
         if loaded:
             self.index = loaded[1]
@@ -129,6 +135,66 @@ class ReferenceSet:
         query = np.repeat(np.arange(len(hashes)), np.diff(lims.astype(np.int64)))
         keep = rows >= 0
         return Pairs(query[keep], rows[keep].astype(np.int64), dist[keep].astype(np.int64))
+
+    def search_shots(self, hashes: np.ndarray, radius: int, sample: np.ndarray, shot: np.ndarray,
+                     min_samples: int, sample_rate: float = REF_SAMPLES_PER_SECOND) -> Pairs:
+        """``search``, then an exact second look for the shots that came back weak.
+
+        ``sample`` gives each query hash's clip sample, ``shot`` each sample's shot.  The inverted
+        file visits ``NPROBE`` lists per hash and so misses some true neighbours (a quarter of them at
+        ten million hashes): a long shot has samples to spare, a short one may be left with one or
+        two matched samples of a reference, too few to align (``min_samples``).  For such a shot and
+        reference with a pair within ``RETRY_DISTANCE`` bits, the shot's hashes are compared with every
+        hash of that reference near the matched moments (the shot's length at up to 1.6x speed, each
+        way), exactly; at most ``RETRY_MAX`` such looks per clip, the best-supported first.  A clip with
+        no reused footage has (nearly) no such shots and pays (nearly) nothing."""
+        pairs = self.search(hashes, radius)
+        if getattr(self.index, "nprobe", None) is None or not len(pairs.query):  # exact already
+            return pairs
+        q_sample = sample[pairs.query]
+        owner = self.owner[pairs.ref_row].astype(np.int64)
+        key, first = np.unique(np.stack([shot[q_sample], owner, q_sample]), axis=1, return_index=True)
+        shot_ref, counts = np.unique(key[:2], axis=1, return_counts=True)
+        weak = []
+        for (g, ref), count in zip(shot_ref.T, counts):
+            if count >= min_samples:
+                continue
+            mine = (owner == ref) & (shot[q_sample] == g)
+            closest = int(pairs.distance[mine].min())
+            if closest <= RETRY_DISTANCE:  # farther, lone pairs are what any big index gives by chance
+                weak.append((-int(count), closest, int(g), int(ref), mine))
+        extra: list[Pairs] = []
+        for _, _, g, ref, mine in sorted(weak, key=lambda w: w[:4])[:RETRY_MAX]:
+            seen = self.sample[pairs.ref_row[mine]]
+            rows = np.flatnonzero(shot[sample] == g)  # the shot's query hashes
+            seconds = np.count_nonzero(shot == g) / SAMPLES_PER_SECOND  # the shot's length in the clip
+            pad = int(np.ceil((1.6 * seconds + 1.0) * sample_rate))
+            cand = self._rows_of(ref, int(seen.min()) - pad, int(seen.max()) + pad)
+            if not len(cand):
+                continue
+            exact = build_faiss(self.hashes[cand], flat_max=len(cand))  # flat: every candidate compared
+            lims, dist, hit = exact.range_search(np.ascontiguousarray(hashes[rows]), radius + 1)
+            qi = np.repeat(np.arange(len(rows)), np.diff(lims.astype(np.int64)))
+            extra.append(Pairs(rows[qi], cand[hit].astype(np.int64), dist.astype(np.int64)))
+        if not extra:
+            return pairs
+        query = np.concatenate([pairs.query] + [e.query for e in extra])
+        ref_row = np.concatenate([pairs.ref_row] + [e.ref_row for e in extra])
+        distance = np.concatenate([pairs.distance] + [e.distance for e in extra])
+        _, keep = np.unique(query * len(self) + ref_row, return_index=True)
+        return Pairs(query[keep], ref_row[keep], distance[keep])
+
+    def _rows_of(self, ref_id: int, first_sample: int, last_sample: int) -> np.ndarray:
+        """Rows of reference ``ref_id`` whose sample lies in [first_sample, last_sample]."""
+        if self._sorted is None:  # rows are stored reference by reference (checked once, not assumed)
+            self._sorted = bool(np.all(self.owner[1:] >= self.owner[:-1]))
+        if self._sorted:
+            a, b = (int(np.searchsorted(self.owner, ref_id, side=side)) for side in ("left", "right"))
+            rows = np.arange(a, b)
+        else:
+            rows = np.flatnonzero(self.owner == ref_id)
+        s = self.sample[rows]
+        return rows[(s >= first_sample) & (s <= last_sample)]
 
 
 # -- the saved index beside the SQLite file ------------------------------------------------------------
