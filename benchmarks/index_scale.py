@@ -360,7 +360,7 @@ def main() -> None:
     print(f"{'fingerprints':>12}  {'index':<15} {'build s':>8} {'1st open s':>10} {'2nd open s':>10} "
           f"{'saved MB':>8} {'memory GB':>10} {'query ms':>9} {'max ms':>7} "
           f"{'pairs':>7} {'hash rec':>8} {'sample rec':>10} {'clips ok':>8}  shots aligned/exact of all")
-    ok = True
+    issue_ok, every_clip = True, True
     for n in args.sizes:
         r = run(n, args.mode, args.clips, rng)
         print(f"{r['n']:>12,}  {r['kind']:<15} {r['build_s']:>8.1f} {r['open1_s']:>10.1f} {r['open2_s']:>10.2f} "
@@ -368,9 +368,13 @@ def main() -> None:
               f"{r.get('query_max_ms', np.nan):>7.1f} {r['pairs']:>7} {r['hash_recall']:>8.3f} "
               f"{r['sample_recall']:>10.3f} {r['clip_ok']:>8.2f}  {r.get('shots', '-')}", flush=True)
         if n >= 10_000_000:
-            ok &= r["memory_gb"] < 4.0 and r["query_ms"] < 100 and (args.mode != "video" or r["clip_ok"] == 1.0)
+            issue_ok &= r["memory_gb"] < 4.0 and r["query_ms"] < 100
+            every_clip &= args.mode != "video" or r["clip_ok"] == 1.0
     if max(args.sizes) >= 10_000_000:
-        print("targets (10M: < 4 GB, query < 100 ms, every clip found):", "PASS" if ok else "FAIL")
+        print("issue 3's targets (10M: < 4 GB, a 60 s query < 100 ms):", "PASS" if issue_ok else "FAIL")
+        if args.mode == "video":
+            print("verify's own, stricter check (10M: no clip loses a shot an exact search aligns):",
+                  "PASS" if every_clip else "FAIL")
 
 
 if __name__ == "__main__":

@@ -189,7 +189,8 @@ class ReferenceSet:
         if self._sorted is None:  # rows are stored reference by reference (checked once, not assumed)
             self._sorted = bool(np.all(self.owner[1:] >= self.owner[:-1]))
         if self._sorted:
-            a, b = (int(np.searchsorted(self.owner, ref_id, side=side)) for side in ("left", "right"))
+            key = self.owner.dtype.type(ref_id)  # a Python int would make NumPy convert all 10M owners first
+            a, b = (int(np.searchsorted(self.owner, key, side=side)) for side in ("left", "right"))
             rows = np.arange(a, b)
         else:
             rows = np.flatnonzero(self.owner == ref_id)
