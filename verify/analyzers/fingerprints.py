@@ -30,10 +30,9 @@ class FingerprintSampler(Analyzer):
 
     def process(self, frame: Frame) -> None:
         assert self._sampler is not None
-        before = len(self._sampler.samples.t)
-        self._sampler.feed(frame)
-        if len(self._sampler.samples.t) > before:  # a new sample: hash it now, beside the decoder threads
-            self._full.add(*pdq_and_mirror(self._sampler.last_thumb))
+        thumb = self._sampler.feed(frame)
+        if thumb is not None:  # a new sample: hash it now, beside the decoder threads
+            self._full.add(*pdq_and_mirror(thumb))
 
     def finish(self, report: Report) -> None:
         """Nothing goes into the report itself: the clip's fingerprints are made here (while a scene

@@ -228,10 +228,10 @@ class SceneAnalyzer(Analyzer):
                     if len(self._waiting) <= LOOK_STRIDE:
                         continue  # maybe a short shot: one look will do (see _close_shot)
                     first = self._waiting.pop(0)  # a longer shot: its first sample is looked at
-                    probs = self._look([first.picture])
+                    probs = self._look(first.picture)
                     if probs is None:
                         return
-                    self._keep(first, probs[0])
+                    self._keep(first, probs)
                     self._changed = any(moved(x.layout, first.layout) for x in self._waiting)
                 elif not self._changed and moved(w.layout, self._looked_layout):
                     self._changed = True
@@ -257,10 +257,10 @@ class SceneAnalyzer(Analyzer):
             waiting, self._waiting = self._waiting, []
             seen = [w for w in waiting if not w.flat] or waiting
             middle = seen[len(seen) // 2]
-            probs = self._look([middle.picture])
+            probs = self._look(middle.picture)
             if probs is not None:
                 for w in waiting:
-                    self._samples.append(Sample(w.t, probs[0], w.flat))
+                    self._samples.append(Sample(w.t, probs, w.flat))
         if self._changed:
             self._settle()
         elif self._looked is not None:
@@ -277,11 +277,11 @@ class SceneAnalyzer(Analyzer):
             return
         *between, last = self._waiting
         self._waiting = []
-        probs = self._look([last.picture])
+        probs = self._look(last.picture)
         if probs is None:
             return
-        self._between(self._looked, (last.t, probs[0]), between)
-        self._keep(last, probs[0])
+        self._between(self._looked, (last.t, probs), between)
+        self._keep(last, probs)
 
     def _between(self, left: tuple[float, np.ndarray], right: tuple[float, np.ndarray],
                  between: list[_Waiting]) -> None:
@@ -297,12 +297,12 @@ class SceneAnalyzer(Analyzer):
             return
         m = len(between) // 2
         mid = between[m]
-        probs = self._look([mid.picture])
+        probs = self._look(mid.picture)
         if probs is None:
             return
-        self._samples.append(Sample(mid.t, probs[0], mid.flat))
-        self._between(left, (mid.t, probs[0]), between[:m])
-        self._between((mid.t, probs[0]), right, between[m + 1:])
+        self._samples.append(Sample(mid.t, probs, mid.flat))
+        self._between(left, (mid.t, probs), between[:m])
+        self._between((mid.t, probs), right, between[m + 1:])
 
     def _keep(self, w: _Waiting, probs: np.ndarray) -> None:
         """``w`` was looked at: it becomes the reference the next samples are compared with."""
@@ -311,15 +311,15 @@ class SceneAnalyzer(Analyzer):
         self._looked_layout = w.layout
         self._changed = False
 
-    def _look(self, pictures: list[np.ndarray]) -> np.ndarray | None:
-        """The model's probabilities for ``pictures`` (None after a model failure, which is recorded)."""
+    def _look(self, picture: np.ndarray) -> np.ndarray | None:
+        """The model's probabilities for one picture (None after a model failure, which is recorded)."""
         try:
-            probs = np.asarray(self._model.classify(np.stack(pictures)), dtype=np.float64)  # type: ignore[union-attr]
+            probs = np.asarray(self._model.classify(picture[None]), dtype=np.float64)[0]  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - a model failure must not sink the whole report
             self._error = f"scene model failed: {type(exc).__name__}: {str(exc)[:160]}"
             self._waiting = []
             return None
-        self.looked_at += len(pictures)
+        self.looked_at += 1
         return probs
 
     # -- results -------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ Hashes below PDQ's quality gate (black, flat or featureless frames) are left out
 from __future__ import annotations
 
 from array import array
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -133,14 +133,16 @@ class Sampler:
     def __init__(self, fps: float, display: tuple[int, int], per_second: float = SAMPLES_PER_SECOND):
         self.samples = Samples(fps=fps, display=display, thumbs=ThumbStore())
         self.stride = sample_stride(fps, per_second)
-        self.last_thumb: np.ndarray | None = None  # the newest sample's thumbnail
 
-    def feed(self, frame: Frame) -> None:
-        if frame.index % self.stride == 0:
-            self.samples.t.append(frame.t)
-            self.last_thumb = grey_thumb(frame.rgb())
-            self.samples.thumbs.append(self.last_thumb)
+    def feed(self, frame: Frame) -> np.ndarray | None:
+        """Take ``frame`` as a sample if it is due; the thumbnail kept, if one was."""
         self.samples.duration_s = frame.t
+        if frame.index % self.stride:
+            return None
+        thumb = grey_thumb(frame.rgb())
+        self.samples.t.append(frame.t)
+        self.samples.thumbs.append(thumb)
+        return thumb
 
 
 def sample_file(path: str | Path, per_second: float = REF_SAMPLES_PER_SECOND) -> Samples:

@@ -72,6 +72,15 @@ def _nearest(times: np.ndarray, t: float) -> int:
     return int(np.argmin(np.abs(times - t)))
 
 
+def _motion_partner(qt: np.ndarray, i: int, t_end: float) -> int | None:
+    """The clip sample ``MOTION_STEP`` after sample ``i`` whose change from ``i`` is compared with the
+    reference's, or None when there is none within the run (up to ``t_end``)."""
+    k = _nearest(qt, qt[i] + MOTION_STEP)
+    if k == i or qt[k] > t_end + 0.3 or abs(qt[k] - qt[i] - MOTION_STEP) > 0.4:
+        return None
+    return k
+
+
 def _clip_picture(clip: ClipPrints, i: int, area: Box, mirrored: bool) -> np.ndarray:
     pic = area.cut(clip.samples.thumbs[i])
     return np.ascontiguousarray(pic[:, ::-1]) if mirrored else pic
@@ -105,8 +114,8 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
             scores.append(ncc(q0, r0))
             means.append(float(q0.mean() - r0.mean()))
             stds.append(float(q0.std() / max(r0.std(), 1e-3)))
-            k = _nearest(qt, qt[i] + MOTION_STEP)
-            if still_ref or k == i or qt[k] > t_end + 0.3 or abs(qt[k] - qt[i] - MOTION_STEP) > 0.4:
+            k = None if still_ref else _motion_partner(qt, int(i), t_end)
+            if k is None:
                 continue
             q1, r1 = aligned(_clip_picture(clip, k, area, mirrored), ref_pic(qt[k]), box)
             tried += 1
@@ -169,8 +178,8 @@ def retime(clip: ClipPrints, area: Box, mirrored: bool, run: Run, picks: np.ndar
     size = (parts[0].shape[1], parts[0].shape[0])
     clip_steps: list[tuple[float, float, np.ndarray]] = []
     for i in picks:
-        k = _nearest(qt, qt[i] + MOTION_STEP)
-        if k == i or qt[k] > t_end + 0.3 or abs(qt[k] - qt[i] - MOTION_STEP) > 0.4:
+        k = _motion_partner(qt, int(i), t_end)
+        if k is None:
             continue
         q0, q1 = (cv2.resize(_clip_picture(clip, int(j), area, mirrored), size, interpolation=cv2.INTER_AREA)
                   for j in (i, k))
@@ -350,19 +359,18 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
                 guess = REF_CROPS[_majority(crops[run.pairs])]
                 verdict = check_run(clip, clip.areas.get(area_name, FULL), mirrored, run,
                                     np.unique(qs[run.pairs]), ref, ref_area, still_ref=still, guess=guess)
+                r_times = tr[run.pairs]
                 if verdict.retimed is not None:  # the motion check moved the line: report that one
                     run = Run(verdict.retimed[0], verdict.retimed[1], run.pairs)
-                    tr = tr.copy()
-                    tr[run.pairs] = run.ref_time(tq[run.pairs])
+                    r_times = run.ref_time(tq[run.pairs])
                 if verdict.plausible and not verdict.accepted:
-                    weak.append(Piece(run, tq[run.pairs], tr[run.pairs], d[run.pairs], area_name, mirrored,
-                                      verdict))
+                    weak.append(Piece(run, tq[run.pairs], r_times, d[run.pairs], area_name, mirrored, verdict))
                 if verdict.accepted:
                     kept.append(span)
                     ext_t, ext_d = _extend(clip, refs, int(ref_id), rt, run, span, shot_span(g), area_name,
                                            mirrored)
                     pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
-                                        np.concatenate([tr[run.pairs], run.ref_time(ext_t)]),
+                                        np.concatenate([r_times, run.ref_time(ext_t)]),
                                         np.concatenate([d[run.pairs], ext_d]), area_name, mirrored, verdict))
         groups: list[list[Piece]] = []
         for piece in sorted(pieces + weak, key=lambda x: x.start):

@@ -130,11 +130,7 @@ class ReferenceSet:
         if not len(hashes) or not len(self):
             empty = np.zeros(0, np.int64)
             return Pairs(empty, empty, empty)
-        # FAISS keeps distances strictly below the radius
-        lims, dist, rows = self.index.range_search(np.ascontiguousarray(hashes, dtype=np.uint8), radius + 1)
-        query = np.repeat(np.arange(len(hashes)), np.diff(lims.astype(np.int64)))
-        keep = rows >= 0
-        return Pairs(query[keep], rows[keep].astype(np.int64), dist[keep].astype(np.int64))
+        return _range_pairs(self.index, hashes, radius)
 
     def search_shots(self, hashes: np.ndarray, radius: int, sample: np.ndarray, shot: np.ndarray,
                      min_samples: int, sample_rate: float = REF_SAMPLES_PER_SECOND) -> Pairs:
@@ -153,7 +149,7 @@ class ReferenceSet:
             return pairs
         q_sample = sample[pairs.query]
         owner = self.owner[pairs.ref_row].astype(np.int64)
-        key, first = np.unique(np.stack([shot[q_sample], owner, q_sample]), axis=1, return_index=True)
+        key = np.unique(np.stack([shot[q_sample], owner, q_sample]), axis=1)  # distinct (shot, ref, sample)
         shot_ref, counts = np.unique(key[:2], axis=1, return_counts=True)
         weak = []
         for (g, ref), count in zip(shot_ref.T, counts):
@@ -173,9 +169,8 @@ class ReferenceSet:
             if not len(cand):
                 continue
             exact = build_faiss(self.hashes[cand], flat_max=len(cand))  # flat: every candidate compared
-            lims, dist, hit = exact.range_search(np.ascontiguousarray(hashes[rows]), radius + 1)
-            qi = np.repeat(np.arange(len(rows)), np.diff(lims.astype(np.int64)))
-            extra.append(Pairs(rows[qi], cand[hit].astype(np.int64), dist.astype(np.int64)))
+            found = _range_pairs(exact, hashes[rows], radius)
+            extra.append(Pairs(rows[found.query], cand[found.ref_row], found.distance))
         if not extra:
             return pairs
         query = np.concatenate([pairs.query] + [e.query for e in extra])
@@ -196,6 +191,15 @@ class ReferenceSet:
             rows = np.flatnonzero(self.owner == ref_id)
         s = self.sample[rows]
         return rows[(s >= first_sample) & (s <= last_sample)]
+
+
+def _range_pairs(index, hashes: np.ndarray, radius: int) -> Pairs:
+    """Every hash of ``index`` within ``radius`` bits of each query hash, as pairs (index rows)."""
+    # FAISS keeps distances strictly below the radius
+    lims, dist, rows = index.range_search(np.ascontiguousarray(hashes, dtype=np.uint8), radius + 1)
+    query = np.repeat(np.arange(len(hashes)), np.diff(lims.astype(np.int64)))
+    keep = rows >= 0
+    return Pairs(query[keep], rows[keep].astype(np.int64), dist[keep].astype(np.int64))
 
 
 # -- the saved index beside the SQLite file ------------------------------------------------------------
