@@ -106,6 +106,9 @@ def check(
                                                              "PATH.json sidecar, instead of the bundled one.")] = None,
     no_scenes: Annotated[bool, typer.Option("--no-scenes",
                                             help="Skip the street / indoor / outdoor timeline.")] = False,
+    every_frame: Annotated[bool, typer.Option("--every-frame",
+                                              help="Decode every frame (H.264/HEVC: slower; by default the "
+                                                   "non-reference frames are interpolated).")] = False,
 ) -> None:
     """Analyse clips (the default command: `verify CLIP` = `verify check CLIP`)."""
     from .pipeline import Options, analyse
@@ -130,7 +133,8 @@ def check(
             analysis = analyse(clip, Options(claimed_date=claimed, keyframes_dir=keyframes,
                                              progress=progress.update if progress else None,
                                              references=references, absolute_paths=absolute_paths,
-                                             limits=limits, scenes=not no_scenes, scene_model=scene_model))
+                                             limits=limits, scenes=not no_scenes, scene_model=scene_model,
+                                             every_frame=every_frame))
         except InputError as exc:
             _error(f"{exc.path}: {exc.problem}")
             code = max(code, EXIT_INPUT)

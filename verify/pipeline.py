@@ -40,6 +40,7 @@ class Options:
     references: list[Any] | None = None  # already opened reference sets (matching.search.ReferenceSet)
     scenes: bool = True  # street / indoor / outdoor timeline (--no-scenes turns it off)
     scene_model: Path | None = None  # a user's ONNX scene model instead of the bundled one (--scene-model)
+    every_frame: bool = False  # decode non-reference frames too instead of interpolating them (--every-frame)
 
 
 @dataclass
@@ -280,7 +281,8 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
             analyzers.append(SceneAnalyzer(shots, model_path=options.scene_model))  # after shots: reads report.shots
         total = media.duration_s
         progress = (lambda t: options.progress(t, total)) if options.progress else None
-        frames = decode_frames(container, vs, stats, options.limits, heart, progress=progress)
+        frames = decode_frames(container, vs, stats, options.limits, heart, progress=progress,
+                               every_frame=options.every_frame)
         first = next(frames, None)
         if first is None:
             problem = "no video frame could be decoded"
@@ -308,7 +310,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                         f"Only {stats.limited} of {media.duration_s:.2f} s were analysed; the rest of the file "
                         "was not looked at.", analysed_s=round(stats.decoded_duration, 3),
                         declared_duration_s=media.duration_s)
-    report.analysis["decode"] = {"frames": stats.frames, "errors": stats.errors,
+    report.analysis["decode"] = {"frames": stats.frames, "interpolated": stats.interpolated, "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
                                  "start_s": round(stats.first_time or 0.0, 6)}
     return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples, fingerprints.prints())

@@ -13,7 +13,9 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
   run (a long flat run becomes a shot of its own).
 
-The per-frame global translation is kept (``motion``) for camera-motion analysis.
+The per-frame global translation is kept (``motion``) for camera-motion analysis.  Across frames
+that sparse decoding interpolated (``Frame.decoded`` False) it is measured between the decoded frames
+on either side and shared evenly.
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ class ShotDetector(Analyzer):
         self.motion_dy = array("f")
         self.width = 64
         self.possible_cut_now = False
+        self._last_decoded = -1
+        self._stretch: tuple[tuple[int, int], tuple[float, float]] = ((-1, -1), (0.0, 0.0))
 
     # -- streaming -----------------------------------------------------------------------------
     def start(self, info: StreamInfo) -> None:
@@ -117,6 +121,9 @@ class ShotDetector(Analyzer):
         if n > 0 and (n - 1) in self._feats:
             prev = self._feats[n - 1]
             d, dx, dy = self._motion_compensated_diff(prev, f)
+            stretch = self._stretch_motion(frame, f)
+            if stretch is not None:
+                dx, dy = stretch
             self._dmc[n] = d
             self._dh[n] = 0.5 * float(np.abs(prev.hist - f.hist).sum())
             self.motion_t.append(frame.t)
@@ -210,6 +217,30 @@ class ShotDetector(Analyzer):
         inner = np.abs(cur.pic[my:h - my, mx:w - mx] - shifted[my:h - my, mx:w - mx])
         comp = float(inner.mean()) if inner.size else plain
         return min(plain, comp), dx, dy
+
+    def _stretch_motion(self, frame: Frame, f: _Feat) -> tuple[float, float] | None:
+        """Global motion per frame across a stretch of interpolated frames (sparse decoding) and the
+        decoded frame that ends it: that between the decoded frames on either side, shared evenly
+        (blends of two pictures do not show a shift to phase correlation).  None elsewhere."""
+        if frame.decoded:
+            a, self._last_decoded = self._last_decoded, frame.index
+            if a < 0 or a == frame.index - 1:
+                return None
+            key, fb = (a, frame.index), f
+        else:
+            assert frame.between is not None
+            before, after = frame.between
+            key, fb = (before.index, after.index), None
+        if key != self._stretch[0]:
+            fa = self._feats.get(key[0])
+            if fa is None:
+                return None
+            if fb is None:
+                fb = _Feat(frame.between[1].gray, frame.between[1].t)  # type: ignore[index]
+            _, dx, dy = self._motion_compensated_diff(fa, fb)
+            steps = key[1] - key[0]
+            self._stretch = (key, (dx / steps, dy / steps))
+        return self._stretch[1]
 
     def _forget(self, before: int) -> None:
         for d in (self._feats, self._dmc, self._dh):

@@ -1,0 +1,76 @@
+"""Sparse decoding (verify/decode.py): non-reference frames are left undecoded and interpolated, yet
+every frame reaches the analyzers at its own time, and the analysis finds what decoding every frame
+finds."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, analysed
+from verify.decode import DecodeStats, decode_frames
+from verify.pipeline import Options, analyse
+
+
+@dataclass
+class Seen:
+    """What an analyzer sees of a frame (without holding the decoded picture)."""
+
+    index: int
+    t: float
+    decoded: bool
+    gray: np.ndarray
+    between: tuple[tuple[float, np.ndarray, bool], tuple[float, np.ndarray, bool]] | None
+
+
+def frames_of(path: Path, every_frame: bool) -> tuple[list[Seen], DecodeStats]:
+    stats = DecodeStats()
+    with av.open(str(path)) as container:
+        seen = [Seen(f.index, f.t, f.decoded, f.gray,
+                     None if f.between is None else tuple((n.t, n.gray, n.decoded) for n in f.between))
+                for f in decode_frames(container, container.streams.video[0], stats, every_frame=every_frame)]
+    return seen, stats
+
+
+@pytest.mark.parametrize("name", ["cuts.mp4", "ministry.mp4", "drive.mp4"])
+def test_every_frame_arrives_at_its_time_and_a_third_or_more_is_interpolated(name):
+    sparse, s = frames_of(FIXTURES / name, every_frame=False)
+    full, f = frames_of(FIXTURES / name, every_frame=True)
+    assert [(x.index, round(x.t, 6)) for x in sparse] == [(x.index, round(x.t, 6)) for x in full]
+    assert f.interpolated == 0 and all(x.decoded for x in full)
+    skipped = [x for x in sparse if not x.decoded]
+    assert s.interpolated == len(skipped) >= 0.25 * len(sparse)  # the saving is real
+    for x in skipped:  # an interpolated frame lies between two decoded frames; its luma comes from them
+        (ta, ga, da), (tb, gb, db) = x.between
+        assert da and db and ta < x.t < tb
+        lo, hi = np.minimum(ga, gb), np.maximum(ga, gb)
+        assert np.all(x.gray >= lo.astype(int) - 1) and np.all(x.gray <= hi.astype(int) + 1)
+
+
+@pytest.mark.parametrize("name", ["cuts.mp4", "ministry.mp4", "scenes.mp4", "drive.mp4"])
+def test_sparse_decoding_finds_the_shots_and_the_timeline_of_every_frame_decoding(name):
+    sparse = analysed(name).report
+    full = analyse(FIXTURES / name, Options(every_frame=True)).report
+    assert sparse.analysis["decode"]["interpolated"] > 0 and full.analysis["decode"]["interpolated"] == 0
+    assert [(s.start_frame, s.transition) for s in sparse.shots] == [(s.start_frame, s.transition) for s in full.shots]
+    assert sparse.scenes.street_seconds == pytest.approx(full.scenes.street_seconds, abs=0.25)
+    assert [(g["label"], g["motion"]) for g in sparse.scenes.segments] == \
+        [(g["label"], g["motion"]) for g in full.scenes.segments]
+
+
+def test_decode_order_timestamps_turn_sparse_decoding_off(tmp_path):
+    """Some phone files (opencv-doc's box.mp4) give every packet its decode-order time, though the
+    frames are reordered: frames would look missing.  Sparse decoding must notice and decode all."""
+    odd = tmp_path / "dts-as-pts.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(FIXTURES / "cuts.mp4"),
+                    "-c", "copy", "-bsf:v", "setts=pts=DTS", str(odd)], check=True)
+    sparse, s = frames_of(odd, every_frame=False)
+    full, _ = frames_of(odd, every_frame=True)
+    assert s.interpolated == 0 and len(sparse) == len(full)
+    assert [round(x.t, 6) for x in sparse] == [round(x.t, 6) for x in full]
