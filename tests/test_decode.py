@@ -13,7 +13,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, analysed
+from conftest import FIXTURES, analysed, truth
 from verify.decode import DecodeStats, decode_frames
 from verify.pipeline import Options, analyse
 
@@ -74,3 +74,23 @@ def test_decode_order_timestamps_turn_sparse_decoding_off(tmp_path):
     full, _ = frames_of(odd, every_frame=True)
     assert s.interpolated == 0 and len(sparse) == len(full)
     assert [round(x.t, 6) for x in sparse] == [round(x.t, 6) for x in full]
+
+
+@pytest.mark.parametrize("params", ["scenecut=0:bframes=8:b-adapt=0:b-pyramid=none",
+                                    "scenecut=0:bframes=3:b-adapt=0"])
+def test_cuts_away_from_key_frames_under_long_b_frame_runs(params, tmp_path):
+    """An encoder without scene-cut detection puts cuts anywhere in a fixed B-frame pattern: most
+    frames interpolated, cuts not at large packets.  Boundaries must stay those of the truth (a cut
+    on an interpolated frame lands on the next decoded one: within a frame), with no extra ones
+    (a blend of two decoded frames is not a dissolve; a change over a stretch is not a cut)."""
+    clip = tmp_path / "recoded.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(FIXTURES / "cuts.mp4"),
+                    "-c:v", "libx264", "-x264-params", params, "-an", str(clip)], check=True)
+    report = analyse(clip, Options(scenes=False)).report
+    assert report.analysis["decode"]["interpolated"] >= 0.2 * report.media.frame_count
+    found = [(s.start_frame, s.transition) for s in report.shots[1:]]
+    expected = truth()["cuts.mp4"]["boundaries"]
+    assert len(found) == len(expected), (found, expected)
+    for (frame, kind), want in zip(found, expected):
+        assert abs(frame - want["frame"]) <= (1 if want["type"] == "cut" else 2), (frame, want)
+        assert kind == want["type"], (frame, kind, want)

@@ -41,7 +41,8 @@ SPARSE_CODECS = {"h264", "hevc"}
 BIG_PACKET = 2.5  # a packet this many times the recent typical size (upper quartile) is a likely cut
 FULL_AFTER_BIG = 8  # packets decoded whole from a large one on (the B-frames shown just before it)
 TRIAL_FRAMES = 24  # frames decoded whole at the start, checking the timestamps
-HOLD_DIFF = 9.0  # decoded neighbours this different (mean luma, 0-255): hold the earlier, do not blend
+HOLD_DIFF = 18.0  # decoded neighbours this different (mean luma, 0-255; twice a cut's least change):
+# the earlier is held, not blended (a cut must not be smeared into a dissolve; motion must not look like a cut)
 
 _FAST_YUV = {"yuv420p", "yuvj420p"}
 # pixel formats whose first plane is 8-bit luma

@@ -13,9 +13,13 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
   run (a long flat run becomes a shot of its own).
 
-The per-frame global translation is kept (``motion``) for camera-motion analysis.  Across frames
-that sparse decoding interpolated (``Frame.decoded`` False) it is measured between the decoded frames
-on either side and shared evenly.
+The per-frame global translation is kept (``motion``) for camera-motion analysis.
+
+Frames that sparse decoding interpolated (``Frame.decoded`` False, see ``verify/decode.py``) carry no
+evidence of their own: changes are measured between decoded frames (across an interpolated stretch,
+from the decoded frame before it, so a cut inside the stretch lands on the decoded frame that ends
+it), a dissolve must show in decoded frames, and the motion across a stretch is that between its
+decoded ends, shared evenly.
 """
 
 from __future__ import annotations
@@ -101,7 +105,8 @@ class ShotDetector(Analyzer):
         self.width = 64
         self.possible_cut_now = False
         self._last_decoded = -1
-        self._stretch: tuple[tuple[int, int], tuple[float, float]] = ((-1, -1), (0.0, 0.0))
+        self._feats_decoded: dict[int, bool] = {}
+        self._stretch: tuple[tuple[int, int], tuple[float, float, float, int]] = ((-1, -1), (0.0, 0.0, 0.0, 1))
 
     # -- streaming -----------------------------------------------------------------------------
     def start(self, info: StreamInfo) -> None:
@@ -114,24 +119,34 @@ class ShotDetector(Analyzer):
         n = frame.index
         f = _Feat(frame.gray, frame.t)
         self._feats[n] = f
+        self._feats_decoded[n] = frame.decoded
         self._n = n
         self._last_t = frame.t
         self.width = frame.gray.shape[1]
         self.possible_cut_now = False
         if n > 0 and (n - 1) in self._feats:
-            prev = self._feats[n - 1]
-            d, dx, dy = self._motion_compensated_diff(prev, f)
-            stretch = self._stretch_motion(frame, f)
-            if stretch is not None:
-                dx, dy = stretch
-            self._dmc[n] = d
-            self._dh[n] = 0.5 * float(np.abs(prev.hist - f.hist).sum())
+            span = self._span(frame, f)
+            if span is not None:  # an interpolated stretch or the decoded frame that ends it
+                _, dx, dy, steps = span
+                dx, dy = dx / steps, dy / steps
+            if frame.decoded:
+                # a change is measured between decoded frames: from the one before, or across the
+                # interpolated stretch before this frame (a cut inside it lands here)
+                if span is not None:
+                    ref, d = self._feats[self._last_decoded], span[0]
+                else:
+                    ref = self._feats[n - 1]
+                    d, dx, dy = self._motion_compensated_diff(ref, f)
+                self._dmc[n] = d
+                self._dh[n] = 0.5 * float(np.abs(ref.hist - f.hist).sum())
+                k = max(5, int(round(self.fps * 0.4)))
+                level = _level([self._dmc[i] for i in range(n - k, n) if i in self._dmc])
+                self.possible_cut_now = (d >= CUT_ABS and d >= CUT_RATIO * level + CUT_MARGIN) or self._dh[n] >= HIST_JUMP
             self.motion_t.append(frame.t)
             self.motion_dx.append(dx)
             self.motion_dy.append(dy)
-            k = max(5, int(round(self.fps * 0.4)))
-            level = _level([self._dmc[i] for i in range(n - k, n) if i in self._dmc])
-            self.possible_cut_now = (d >= CUT_ABS and d >= CUT_RATIO * level + CUT_MARGIN) or self._dh[n] >= HIST_JUMP
+        if frame.decoded:
+            self._last_decoded = n
         while self._next <= n - self.lookahead:
             self._decide(self._next)
             self._next += 1
@@ -218,15 +233,22 @@ class ShotDetector(Analyzer):
         comp = float(inner.mean()) if inner.size else plain
         return min(plain, comp), dx, dy
 
-    def _stretch_motion(self, frame: Frame, f: _Feat) -> tuple[float, float] | None:
-        """Global motion per frame across a stretch of interpolated frames (sparse decoding) and the
-        decoded frame that ends it: that between the decoded frames on either side, shared evenly
-        (blends of two pictures do not show a shift to phase correlation).  None elsewhere."""
+    def _decoded_next(self, t: int, step: int) -> int:
+        """The nearest decoded frame after (``step`` 1) or before (-1) frame ``t``, within the frames
+        kept; interpolated frames (sparse decoding) are passed over."""
+        i = t + step
+        while self._feats_decoded.get(i) is False:
+            i += step
+        return i
+
+    def _span(self, frame: Frame, f: _Feat) -> tuple[float, float, float, int] | None:
+        """For a frame in a stretch that sparse decoding interpolated, or the decoded frame ending
+        one: the change between the decoded frames on either side (motion-compensated difference,
+        global shift, frames apart), measured once per stretch; None elsewhere."""
         if frame.decoded:
-            a, self._last_decoded = self._last_decoded, frame.index
-            if a < 0 or a == frame.index - 1:
+            if self._last_decoded < 0 or self._last_decoded == frame.index - 1:
                 return None
-            key, fb = (a, frame.index), f
+            key, fb = (self._last_decoded, frame.index), f
         else:
             assert frame.between is not None
             before, after = frame.between
@@ -236,14 +258,13 @@ class ShotDetector(Analyzer):
             if fa is None:
                 return None
             if fb is None:
-                fb = _Feat(frame.between[1].gray, frame.between[1].t)  # type: ignore[index]
-            _, dx, dy = self._motion_compensated_diff(fa, fb)
-            steps = key[1] - key[0]
-            self._stretch = (key, (dx / steps, dy / steps))
+                after = frame.between[1]  # type: ignore[index]
+                fb = _Feat(after.gray, after.t)
+            self._stretch = (key, (*self._motion_compensated_diff(fa, fb), key[1] - key[0]))
         return self._stretch[1]
 
     def _forget(self, before: int) -> None:
-        for d in (self._feats, self._dmc, self._dh):
+        for d in (self._feats, self._dmc, self._dh, self._feats_decoded):
             for k in [k for k in d if k < before]:
                 del d[k]
 
@@ -263,8 +284,9 @@ class ShotDetector(Analyzer):
         return max(_level(left), _level(right))
 
     def _check_cut(self, t: int) -> None:
-        d = self._dmc.get(t)
-        prev = self._feats.get(t - 1)
+        d = self._dmc.get(t)  # only decoded frames have one
+        before = self._decoded_next(t, -1)
+        prev = self._feats.get(before)
         if d is None or prev is None or prev.flat:
             return
         level = self._local_level(t)
@@ -273,7 +295,7 @@ class ShotDetector(Analyzer):
         if not (spike or jump):
             return
         # keep only the strongest of adjacent spikes
-        if self._dmc.get(t + 1, 0.0) > d or self._last_cut == t - 1:
+        if self._dmc.get(self._decoded_next(t, 1), 0.0) > d or self._last_cut == before:
             return
         if self._is_transient(t, d, level):
             return
@@ -290,7 +312,7 @@ class ShotDetector(Analyzer):
         span = max(3, int(round(self.fps * 0.2)))
         near = max(0.35 * d, 2.0 * level + 3.0)
         for k in range(1, span + 1):  # t starts the transient: does the old picture come back?
-            before, later = self._feats.get(t - 1), self._feats.get(t + k)
+            before, later = self._feats.get(self._decoded_next(t, -1)), self._feats.get(t + k)
             if before is not None and later is not None and _dist(before, later) <= near \
                     and self._transient_between(t - 1, t + k):
                 return True
@@ -302,7 +324,7 @@ class ShotDetector(Analyzer):
         return False
 
     def _transient_between(self, i: int, j: int) -> bool:
-        middle = [self._feats[m] for m in range(i + 1, j) if m in self._feats]
+        middle = [self._feats[m] for m in range(i + 1, j) if m in self._feats and self._feats_decoded.get(m, True)]
         if len(middle) <= 1:
             return True
         ref = self._feats[i]
@@ -327,10 +349,18 @@ class ShotDetector(Analyzer):
             before = self._feats.get(a - 2)
             if before is not None and _dist(before, fa) > 0.45 * big:
                 continue
-            mid_alpha, mid_resid = _blend_one(fa.pic, ft.pic, self._feats[a + w // 2].pic)
+            # evidence comes from decoded frames only: an interpolated frame is a blend by construction
+            real = [i for i in range(a + 1, t) if self._feats_decoded.get(i, True)]
+            if len(real) < 3:
+                continue
+
+            def near(i: int) -> int:
+                return min(real, key=lambda r: abs(r - i))  # noqa: B023 - used at once
+
+            mid_alpha, mid_resid = _blend_one(fa.pic, ft.pic, self._feats[near(a + w // 2)].pic)
             if not 0.2 <= mid_alpha <= 0.8 or mid_resid > DISSOLVE_MAX_RESIDUAL:
                 continue
-            quarters = [self._feats[a + w * k // 4].pic for k in (1, 2, 3)]
+            quarters = [self._feats[near(a + w * k // 4)].pic for k in (1, 2, 3)]
             fit = _blend_fit(fa.pic, ft.pic, quarters)
             if fit is None or not _blend_shape(fit[0]) or float(fit[1].max()) > DISSOLVE_MAX_RESIDUAL:
                 continue
@@ -338,13 +368,14 @@ class ShotDetector(Analyzer):
                 continue
             if _corr(fa.pic, ft.pic) > SAME_PICTURE_CORR:
                 continue
-            alphas, resid = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in range(a, t + 1)])
+            frames = [a, *real, t]
+            alphas, resid = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in frames])
             inside = resid[1:-1]
             if inside.size == 0 or float(np.max(inside)) > DISSOLVE_MAX_RESIDUAL:
                 continue
-            start = a + int(np.argmax(alphas < 0.95))
-            mid = a + int(np.argmax(alphas <= 0.5))
-            end = a + int(np.argmax(alphas <= 0.05)) if np.any(alphas <= 0.05) else t
+            start = frames[int(np.argmax(alphas < 0.95))]
+            mid = frames[int(np.argmax(alphas <= 0.5))]
+            end = frames[int(np.argmax(alphas <= 0.05))] if np.any(alphas <= 0.05) else t
             for i in (start, mid, end):
                 self._times[i] = self._feats[i].t
             self._dissolves.append(Boundary(mid, "dissolve", start, end, big * (1.0 - float(inside.mean()))))
