@@ -94,3 +94,21 @@ def test_cuts_away_from_key_frames_under_long_b_frame_runs(params, tmp_path):
     for (frame, kind), want in zip(found, expected):
         assert abs(frame - want["frame"]) <= (1 if want["type"] == "cut" else 2), (frame, want)
         assert kind == want["type"], (frame, kind, want)
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+def test_hevc_is_decoded_sparsely_only_with_one_temporal_layer(layers, tmp_path):
+    """HEVC's "sub-layer non-reference" pictures may still be predicted from by higher temporal
+    layers: a stream declaring several layers (phones' high-frame-rate footage) is decoded whole."""
+    clip = tmp_path / f"hevc-{layers}.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-t", "12", "-i", str(FIXTURES / "cuts.mp4"),
+                    "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", f"log-level=error:temporal-layers={layers}",
+                    "-an", str(clip)], check=True)
+    report = analyse(clip, Options(scenes=False)).report
+    interpolated = report.analysis["decode"]["interpolated"]
+    assert (interpolated > 0.2 * report.media.frame_count) if layers == 1 else interpolated == 0
+    expected = [(b["frame"], b["type"]) for b in truth()["cuts.mp4"]["boundaries"] if b["frame"] < 280]
+    found = [(s.start_frame, s.transition) for s in report.shots[1:]]
+    assert len(found) == len(expected), (found, expected)
+    for (frame, kind), (want, want_kind) in zip(found, expected):
+        assert abs(frame - want) <= (1 if want_kind == "cut" else 2) and kind == want_kind, (found, expected)

@@ -6,7 +6,7 @@ straight from the decoder's Y plane (no colour conversion), and on request a sma
 colour (keyframe candidates, fingerprints, scene labels).  Decoding runs in FFmpeg's own threads
 inside PyAV; damaged packets are skipped and counted instead of ending the pass.
 
-**Sparse decoding.**  For H.264 and HEVC the pass leaves the decoder's *non-reference* frames
+**Sparse decoding.**  For H.264 and single-layer HEVC the pass leaves the decoder's *non-reference* frames
 undecoded (FFmpeg's ``skip_frame=nonref``: no other frame depends on them, typically the B-frames,
 about half of an x264 stream).  Every frame still reaches the analyzers, in order, with its own
 time: a frame left undecoded is *interpolated* (``Frame.decoded`` is False), its luma the blend of
@@ -36,8 +36,6 @@ from .limits import Heartbeat, Limits
 ANALYSIS_W = 64  # luma picture for per-frame analysis: 64 x 36 for 16:9
 THUMB_LONG = 384  # long side of colour thumbnails
 
-# codecs whose non-reference frames may be left undecoded (see "Sparse decoding" above)
-SPARSE_CODECS = {"h264", "hevc"}
 BIG_PACKET = 2.5  # a packet this many times the recent typical size (upper quartile) is a likely cut
 FULL_AFTER_BIG = 8  # packets decoded whole from a large one on (the B-frames shown just before it)
 TRIAL_FRAMES = 24  # frames decoded whole at the start, checking the timestamps
@@ -229,7 +227,7 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     # nothing visible at that size but costs about a quarter of the decode time, so skip it here.
     # Full-size keyframe JPEGs (verify/export.py) are decoded normally.
     stream.codec_context.options = {"skip_loop_filter": "all"}
-    sparse = None if every_frame or stream.codec_context.name not in SPARSE_CODECS else _Sparse(stream.codec_context)
+    sparse = None if every_frame or not sparse_decodable(stream) else _Sparse(stream.codec_context)
     tb = float(stream.time_base) if stream.time_base else 0.0
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     stats.frame_duration = 1.0 / float(rate) if rate else 0.04
@@ -301,6 +299,20 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     # Packets after the last decoded frame are not interpolated: there is nothing to interpolate
     # towards, and at the end of a truncated file they are the ones that could not be decoded.
     stats.seconds = time.perf_counter() - start
+
+
+def sparse_decodable(stream: av.video.stream.VideoStream) -> bool:
+    """May this stream's non-reference frames be left undecoded?  H.264: yes (a picture with
+    nal_ref_idc 0 is never used for prediction).  HEVC only with one temporal sub-layer, as its
+    configuration record (hvcC) declares: a "sub-layer non-reference" picture may still be
+    predicted from by pictures of higher sub-layers, and FFmpeg's skip does not look at layers."""
+    name = stream.codec_context.name
+    if name == "h264":
+        return True
+    if name == "hevc":
+        extra = stream.codec_context.extradata or b""
+        return len(extra) >= 23 and extra[0] == 1 and (extra[21] >> 3) & 7 == 1
+    return False
 
 
 def _between(a: Frame, b: Frame, times: list[float]) -> Iterator[tuple[np.ndarray, Frame]]:
