@@ -112,3 +112,25 @@ def test_hevc_is_decoded_sparsely_only_with_one_temporal_layer(layers, tmp_path)
     assert len(found) == len(expected), (found, expected)
     for (frame, kind), (want, want_kind) in zip(found, expected):
         assert abs(frame - want) <= (1 if want_kind == "cut" else 2) and kind == want_kind, (found, expected)
+
+
+def test_a_cut_inside_an_interpolated_stretch_is_placed_exactly(tmp_path, monkeypatch):
+    """With the large-packet rule off, cuts fall inside interpolated stretches and are first found on
+    the decoded frame after them; the exact look decodes such a stretch again, whole, and moves the
+    cut to its frame."""
+    import verify.decode
+
+    clip = tmp_path / "recoded.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(FIXTURES / "cuts.mp4"), "-c:v",
+                    "libx264", "-x264-params", "scenecut=0:bframes=3:b-adapt=0:keyint=25:min-keyint=25", "-an",
+                    str(clip)], check=True)
+    full = analyse(clip, Options(scenes=False, every_frame=True)).report
+    monkeypatch.setattr(verify.decode, "BIG_PACKET", 1e12)
+    sparse = analyse(clip, Options(scenes=False)).report
+    decode = sparse.analysis["decode"]
+    assert decode["interpolated"] > 0.3 * sparse.media.frame_count
+    assert decode["exact_looks"] >= 2 and decode["cuts_moved"] >= 1, decode
+    found, want = [(s.start_frame, s.transition) for s in sparse.shots], [(s.start_frame, s.transition) for s in full.shots]
+    assert [k for _, k in found] == [k for _, k in want], (found, want)
+    for (frame, kind), (frame_full, _) in zip(found, want):  # cuts to the frame; a dissolve's middle within 2
+        assert frame == frame_full if kind == "cut" else abs(frame - frame_full) <= 2, (found, want)

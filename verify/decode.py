@@ -301,6 +301,41 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     stats.seconds = time.perf_counter() - start
 
 
+def exact_lumas(path: str | os.PathLike[str], start: float, end: float,
+                size: tuple[int, int]) -> tuple[list[tuple[float, np.ndarray]], int]:
+    """Every frame of the first video stream from ``start`` to ``end`` (seconds of the stream's own
+    clock, as ``pts * time_base``) as ``size`` luma pictures, decoded whole: a second, exact look at a
+    stretch that sparse decoding interpolated.  Seeks to the key frame before ``start``; returns the
+    pictures with their times, and how many frames were decoded to get them."""
+    out: list[tuple[float, np.ndarray]] = []
+    decoded = 0
+    with av.open(str(path), metadata_errors="ignore") as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "FRAME"
+        stream.codec_context.thread_count = decode_threads()
+        stream.codec_context.options = {"skip_loop_filter": "all"}
+        tb = float(stream.time_base or 0.0)
+        if not tb:
+            return out, decoded
+        container.seek(int(start / tb), stream=stream, backward=True, any_frame=False)
+        eps = 0.25 * tb + 1e-6
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except (av.error.FFmpegError, ValueError):
+                continue
+            for frame in frames:
+                decoded += 1
+                if frame.pts is None:
+                    continue
+                t = frame.pts * tb
+                if t > end + eps:
+                    return out, decoded
+                if t >= start - eps:
+                    out.append((t, small_gray(frame, size)))
+    return out, decoded
+
+
 def sparse_decodable(stream: av.video.stream.VideoStream) -> bool:
     """May this stream's non-reference frames be left undecoded?  H.264: yes (a picture with
     nal_ref_idc 0 is never used for prediction).  HEVC only with one temporal sub-layer, as its

@@ -248,7 +248,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
     from .analyzers.fingerprints import FingerprintSampler
     from .analyzers.keyframes import KeyframePicker
     from .analyzers.shots import ShotDetector
-    from .decode import DecodeStats, decode_frames
+    from .decode import DecodeStats, decode_frames, exact_lumas
     from .metadata import video_metadata
 
     try:
@@ -271,7 +271,15 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                                   [(s.type, dict(s.metadata)) for s in container.streams])
         report = Report(file=FileInfo(shown, "", 0), media=media, metadata=metadata)
         stats = DecodeStats()
-        shots = ShotDetector()
+        size: list[tuple[int, int]] = []  # the analysis picture's size, once the first frame is known
+
+        def exact_look(start: float, end: float) -> tuple[list[tuple[float, Any]], int]:
+            """Frames start..end (pass time) decoded whole, for the shot detector's exact cuts."""
+            first = stats.first_time or 0.0
+            frames, decoded = exact_lumas(p, start + first, end + first, size[0])
+            return [(t - first, g) for t, g in frames], decoded
+
+        shots = ShotDetector(refine=None if options.every_frame else exact_look)
         keyframes = KeyframePicker(shots)
         fingerprints = FingerprintSampler()
         analyzers = [shots, keyframes, fingerprints]
@@ -289,6 +297,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
             if stats.error_messages:
                 problem += f" ({stats.error_messages[0]})"
             raise InputError(str(p), problem)
+        size.append((first.gray.shape[1], first.gray.shape[0]))
         media.rotation = first.rotation
         media.width, media.height = first.display
         info = StreamInfo(fps=media.fps or 25.0, duration_s=media.duration_s,
@@ -310,7 +319,9 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                         f"Only {stats.limited} of {media.duration_s:.2f} s were analysed; the rest of the file "
                         "was not looked at.", analysed_s=round(stats.decoded_duration, 3),
                         declared_duration_s=media.duration_s)
-    report.analysis["decode"] = {"frames": stats.frames, "interpolated": stats.interpolated, "errors": stats.errors,
+    report.analysis["decode"] = {"frames": stats.frames, "interpolated": stats.interpolated,
+                                 "exact_looks": shots.exact_looks, "cuts_moved": shots.cuts_moved,
+                                 "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
                                  "start_s": round(stats.first_time or 0.0, 6)}
     return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples, fingerprints.prints())

@@ -25,6 +25,7 @@ decoded ends, shared evenly.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -45,6 +46,11 @@ SAME_PICTURE_CORR = 0.88  # ends this correlated are one picture under a lightin
 FLASH_GAIN = 8.0
 DUPLICATE_DIFF = 0.6
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
+
+
+#: ``refine(start_s, end_s)`` -> (every frame's (time, luma) from start to end, frames decoded)
+Refine = Callable[[float, float], tuple[list[tuple[float, np.ndarray]], int]]
+EXACT_LOOK_BUDGET = 0.15  # at most this share of the clip's frames decoded again for exact cuts
 
 
 @dataclass
@@ -80,7 +86,11 @@ def _dist(a: _Feat, b: _Feat) -> float:
 class ShotDetector(Analyzer):
     name = "shots"
 
-    def __init__(self) -> None:
+    def __init__(self, refine: Refine | None = None) -> None:
+        self.refine = refine  # the exact look at an interpolated stretch (see _place_inexact_cuts)
+        self.exact_looks = 0  # interpolated stretches decoded again for a cut
+        self.cuts_moved = 0  # cuts the exact look moved
+        self._inexact: list[tuple[int, dict[int, float]]] = []  # (cut frame, times of the stretch's frames)
         self.fps = 25.0
         self.lookahead = 10
         self.windows: list[int] = []
@@ -157,7 +167,35 @@ class ShotDetector(Analyzer):
             self._decide(self._next)
             self._next += 1
         self._close_flat_run(self._n + 1, at_end=True)
+        self._place_inexact_cuts()
         report.shots = self.shots(self._n + 1, self._last_t + 1.0 / self.fps)
+
+    def _place_inexact_cuts(self) -> None:
+        """Cuts found after an interpolated stretch (sparse decoding) are placed exactly: the
+        stretch is decoded again whole (``refine``), and the cut goes to the frame after the
+        largest change.  At most ``EXACT_LOOK_BUDGET`` of the clip's frames are decoded so."""
+        if self.refine is None or not self._inexact:
+            return
+        budget = max(300, int(EXACT_LOOK_BUDGET * (self._n + 1)))
+        for t, times in self._inexact:
+            if budget <= 0:
+                break
+            first, last = min(times), max(times)
+            frames, decoded = self.refine(times[first], times[last])
+            budget -= decoded
+            self.exact_looks += 1
+            if len(frames) < 2:
+                continue
+            pics = [g.astype(np.float32) for _, g in frames]
+            diffs = [cv2.norm(a, b, cv2.NORM_L1) for a, b in zip(pics, pics[1:])]
+            at = frames[1 + int(np.argmax(diffs))][0]
+            frame = min(times, key=lambda i: abs(times[i] - at))
+            if frame == t or frame == first or abs(times[frame] - at) > 0.5 / self.fps:
+                continue
+            self._cuts = [Boundary(frame, "cut", frame, frame, b.score) if b.frame == t and b.kind == "cut" else b
+                          for b in self._cuts]
+            self._times[frame] = times[frame]
+            self.cuts_moved += 1
 
     # -- results -------------------------------------------------------------------------------
     def boundaries(self, settled_before: int | None = None) -> list[Boundary]:
@@ -302,6 +340,8 @@ class ShotDetector(Analyzer):
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
+        if before < t - 1:  # the cut lies somewhere after ``before``: its frame is for the exact look
+            self._inexact.append((t, {i: self._feats[i].t for i in range(before, t + 1) if i in self._feats}))
 
     def _is_transient(self, t: int, d: float, level: float) -> bool:
         """A flash or a glitch rather than a cut: the picture from before comes back within ~0.2 s.
