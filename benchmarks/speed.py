@@ -506,7 +506,10 @@ def check_run(tool: ToolResult, run: Run, argv: list[str], workdir: Path, round_
             print(tail(run.stderr or run.stdout) or "(no output)", file=sys.stderr)
             return
         tool.notes["shots"] = len(report.get("shots") or [])
-        tool.notes["frames_decoded"] = (report.get("media") or {}).get("frame_count")
+        tool.notes["frames"] = (report.get("media") or {}).get("frame_count")
+        decode = (report.get("analysis") or {}).get("decode") or {}
+        tool.notes["interpolated"] = decode.get("interpolated")  # sparse decoding: frames left undecoded
+        tool.notes["exact_looks"] = decode.get("exact_looks")
     elif tool.key == "scenedetect":
         found = re.search(r"Detected (\d+) scenes", run.stdout + run.stderr)
         if found:

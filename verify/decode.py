@@ -305,8 +305,9 @@ def exact_lumas(path: str | os.PathLike[str], start: float, end: float,
                 size: tuple[int, int]) -> tuple[list[tuple[float, np.ndarray]], int]:
     """Every frame of the first video stream from ``start`` to ``end`` (seconds of the stream's own
     clock, as ``pts * time_base``) as ``size`` luma pictures, decoded whole: a second, exact look at a
-    stretch that sparse decoding interpolated.  Seeks to the key frame before ``start``; returns the
-    pictures with their times, and how many frames were decoded to get them."""
+    stretch that sparse decoding interpolated.  Seeks to the key frame before ``start`` and decodes
+    only reference frames up to the stretch; returns the pictures with their times, and how many
+    frames were decoded to get them."""
     out: list[tuple[float, np.ndarray]] = []
     decoded = 0
     with av.open(str(path), metadata_errors="ignore") as container:
@@ -319,7 +320,12 @@ def exact_lumas(path: str | os.PathLike[str], start: float, end: float,
             return out, decoded
         container.seek(int(start / tb), stream=stream, backward=True, any_frame=False)
         eps = 0.25 * tb + 1e-6
+        cc = stream.codec_context
         for packet in container.demux(stream):
+            # before the stretch only the frames it may be predicted from are needed
+            early = packet.pts is not None and packet.pts * tb < start - eps
+            if cc.skip_frame != ("NONREF" if early else "DEFAULT"):
+                cc.skip_frame = "NONREF" if early else "DEFAULT"
             try:
                 frames = packet.decode()
             except (av.error.FFmpegError, ValueError):

@@ -50,7 +50,8 @@ STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # 
 
 #: ``refine(start_s, end_s)`` -> (every frame's (time, luma) from start to end, frames decoded)
 Refine = Callable[[float, float], tuple[list[tuple[float, np.ndarray]], int]]
-EXACT_LOOK_BUDGET = 0.15  # at most this share of the clip's frames decoded again for exact cuts
+EXACT_LOOK_BUDGET = 0.2  # at most this share of the clip's frames decoded again for exact cuts...
+EXACT_LOOK_FRAMES = 600  # ...or this many, if more
 
 
 @dataclass
@@ -173,10 +174,11 @@ class ShotDetector(Analyzer):
     def _place_inexact_cuts(self) -> None:
         """Cuts found after an interpolated stretch (sparse decoding) are placed exactly: the
         stretch is decoded again whole (``refine``), and the cut goes to the frame after the
-        largest change.  At most ``EXACT_LOOK_BUDGET`` of the clip's frames are decoded so."""
+        largest change.  At most ``EXACT_LOOK_BUDGET`` of the clip's frames (or ``EXACT_LOOK_FRAMES``)
+        are decoded so."""
         if self.refine is None or not self._inexact:
             return
-        budget = max(300, int(EXACT_LOOK_BUDGET * (self._n + 1)))
+        budget = max(EXACT_LOOK_FRAMES, int(EXACT_LOOK_BUDGET * (self._n + 1)))
         for t, times in self._inexact:
             if budget <= 0:
                 break
