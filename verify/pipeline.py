@@ -276,7 +276,10 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
         def exact_look(start: float, end: float) -> tuple[list[tuple[float, Any]], int]:
             """Frames start..end (pass time) decoded whole, for the shot detector's exact cuts."""
             first = stats.first_time or 0.0
-            frames, decoded = exact_lumas(p, start + first, end + first, size[0])
+            try:
+                frames, decoded = exact_lumas(p, start + first, end + first, size[0])
+            except (av.error.FFmpegError, OSError, ValueError):  # the file went away or cannot seek: keep the cut
+                return [], 0
             return [(t - first, g) for t, g in frames], decoded
 
         shots = ShotDetector(refine=None if options.every_frame else exact_look)
