@@ -134,3 +134,13 @@ def test_a_cut_inside_an_interpolated_stretch_is_placed_exactly(tmp_path, monkey
     assert [k for _, k in found] == [k for _, k in want], (found, want)
     for (frame, kind), (frame_full, _) in zip(found, want):  # cuts to the frame; a dissolve's middle within 2
         assert frame == frame_full if kind == "cut" else abs(frame - frame_full) <= 2, (found, want)
+
+
+def test_interlaced_h264_is_decoded_whole(tmp_path):
+    """Field-coded pictures (broadcast captures): a reference frame's second field may be a
+    non-reference picture, so interlaced streams are never decoded sparsely."""
+    clip = tmp_path / "interlaced.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-t", "6", "-i", str(FIXTURES / "cuts.mp4"),
+                    "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-an", str(clip)], check=True)
+    frames, stats = frames_of(clip, every_frame=False)
+    assert stats.interpolated == 0 and all(x.decoded for x in frames) and len(frames) == 150

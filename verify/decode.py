@@ -282,6 +282,8 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
         if getattr(av_frame, "is_corrupt", False):
             stats.corrupt_frames += 1
         gray = small_gray(av_frame, size)
+        if sparse is not None and getattr(av_frame, "interlaced_frame", False):
+            sparse.stop()  # fields: a reference frame's second field may be a non-reference picture
         skipped = sparse.undecoded_before(av_frame.pts) if sparse is not None else []
         times = [timed(pts) for pts in skipped] if prev is not None else []
         frame = Frame(index + len(times), timed(av_frame.pts), gray, av_frame, rotation, display)
@@ -380,7 +382,7 @@ class _Sparse:
     The first ``TRIAL_FRAMES`` frames are all decoded, as a check of the timestamps: sparse decoding
     starts only if the frames came out in order with the times their packets carry (some phone files
     carry decode-order times, which would make frames look missing), and stops for good at a frame
-    out of order, a packet or frame without a time, or damage.
+    out of order, a packet or frame without a time, an interlaced frame, or damage.
     """
 
     def __init__(self, codec_context: av.codec.context.CodecContext):
