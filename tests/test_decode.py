@@ -144,3 +144,19 @@ def test_interlaced_h264_is_decoded_whole(tmp_path):
                     "-c:v", "libx264", "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-an", str(clip)], check=True)
     frames, stats = frames_of(clip, every_frame=False)
     assert stats.interpolated == 0 and all(x.decoded for x in frames) and len(frames) == 150
+
+
+def test_h264_in_avi_with_decode_order_times_keeps_its_timeline_and_cuts(tmp_path):
+    """AVI gives H.264 frames their packets' decode-order times as pts and declares 600 fps: the
+    pass must keep each frame's true time (from the steadily rising dts) and the real frame rate,
+    so the shots are those of the same stream in MP4."""
+    avi = tmp_path / "cuts.avi"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(FIXTURES / "cuts.mp4"),
+                    "-c", "copy", str(avi)], check=True)
+    in_avi, _ = frames_of(avi, every_frame=True)
+    in_mp4, _ = frames_of(FIXTURES / "cuts.mp4", every_frame=True)
+    assert [round(x.t, 6) for x in in_avi] == [round(x.t, 6) for x in in_mp4]
+    report = analyse(avi, Options(scenes=False)).report
+    assert report.media.fps == 25.0
+    assert [(s.start_frame, s.transition) for s in report.shots] == \
+        [(s.start_frame, s.transition) for s in analysed("cuts.mp4").report.shots]

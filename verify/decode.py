@@ -20,6 +20,7 @@ before it (decode order puts them after it).  ``every_frame=True`` (``--every-fr
 from __future__ import annotations
 
 import heapq
+import itertools
 import os
 import statistics
 import time
@@ -39,6 +40,7 @@ THUMB_LONG = 384  # long side of colour thumbnails
 BIG_PACKET = 2.5  # a packet this many times the recent typical size (upper quartile) is a likely cut
 FULL_AFTER_BIG = 8  # packets decoded whole from a large one on (the B-frames shown just before it)
 TRIAL_FRAMES = 24  # frames decoded whole at the start, checking the timestamps
+CLOCK_PROBE = 8  # frames looked at before the first is handed on: are their pts in presentation order?
 HOLD_DIFF = 18.0  # decoded neighbours this different (mean luma, 0-255; twice a cut's least change):
 # the earlier is held, not blended (a cut must not be smeared into a dissolve; motion must not look like a cut)
 
@@ -200,6 +202,14 @@ def frame_rotation(frame: av.VideoFrame) -> int:
     return (-ccw) % 360 if ccw % 90 == 0 else 0
 
 
+def stream_rate(stream: av.video.stream.VideoStream) -> float | None:
+    """Frames per second of ``stream``: its average rate, unless that is implausible (over 240; an
+    AVI of H.264 with B-frames declares 600) where FFmpeg's guess or the base rate is not."""
+    rates = [float(r) for r in (stream.average_rate, stream.guessed_rate, stream.base_rate) if r]
+    plausible = [r for r in rates if 0 < r <= 240]
+    return (plausible or rates or [None])[0]
+
+
 def decode_threads() -> int:
     """FFmpeg frame threads for the pass: two more than the cores we may use (FFmpeg's own choice is
     one more), so that decoding runs ahead while the analyzers hold the main thread on a slow frame;
@@ -229,8 +239,8 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     stream.codec_context.options = {"skip_loop_filter": "all"}
     sparse = None if every_frame or not sparse_decodable(stream) else _Sparse(stream.codec_context)
     tb = float(stream.time_base) if stream.time_base else 0.0
-    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-    stats.frame_duration = 1.0 / float(rate) if rate else 0.04
+    rate = stream_rate(stream)
+    stats.frame_duration = 1.0 / rate if rate else 0.04
     sar = float(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else None
     size: tuple[int, int] | None = None
     rotation = 0
@@ -274,7 +284,13 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
             return True
         return False
 
-    for av_frame in _robust_decode(container, stream, stats, heartbeat, sparse):
+    decoded = _robust_decode(container, stream, stats, heartbeat, sparse)
+    head = list(itertools.islice(decoded, CLOCK_PROBE))
+    use_dts = _decode_order_times(head)
+    if use_dts and sparse is not None:
+        sparse.stop()
+    for av_frame in itertools.chain(head, decoded):
+        stamp = av_frame.dts if use_dts else av_frame.pts
         if size is None:  # geometry of the first frame holds for the whole pass
             size = analysis_size((av_frame.width, av_frame.height))
             rotation = frame_rotation(av_frame)
@@ -286,7 +302,7 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
             sparse.stop()  # fields: a reference frame's second field may be a non-reference picture
         skipped = sparse.undecoded_before(av_frame.pts) if sparse is not None else []
         times = [timed(pts) for pts in skipped] if prev is not None else []
-        frame = Frame(index + len(times), timed(av_frame.pts), gray, av_frame, rotation, display)
+        frame = Frame(index + len(times), timed(stamp), gray, av_frame, rotation, display)
         if prev is not None and times:
             for t, (pic, twin) in zip(times, _between(prev, frame, times)):
                 stats.interpolated += 1
@@ -301,6 +317,17 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     # Packets after the last decoded frame are not interpolated: there is nothing to interpolate
     # towards, and at the end of a truncated file they are the ones that could not be decoded.
     stats.seconds = time.perf_counter() - start
+
+
+def _decode_order_times(head: list[av.VideoFrame]) -> bool:
+    """Do these first frames carry their packets' decode-order times as pts (some phone files such
+    as opencv-doc's box.mp4, AVI with B-frames)?  Then their pts go back and forth in presentation
+    order while the dts rise steadily, shifted by a constant the pass's relative times cancel."""
+    pts = [f.pts for f in head]
+    dts = [f.dts for f in head]
+    if None in pts or all(b > a for a, b in zip(pts, pts[1:])):
+        return False
+    return None not in dts and all(b > a for a, b in zip(dts, dts[1:]))
 
 
 def exact_lumas(path: str | os.PathLike[str], start: float, end: float,

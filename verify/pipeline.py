@@ -338,10 +338,12 @@ def _open_problem(exc: Exception) -> str:
 
 
 def _media_info(container, vs) -> MediaInfo:
+    from .decode import stream_rate
+
     cc = vs.codec_context
     if cc is None:  # FFmpeg has no decoder for what the stream declares
         raise InputError(container.name, "the video stream uses a codec that cannot be decoded")
-    rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+    rate = stream_rate(vs)
     duration = None
     if container.duration:
         duration = container.duration / 1_000_000

@@ -164,7 +164,7 @@ def sample_file(path: str | Path, per_second: float = REF_SAMPLES_PER_SECOND) ->
                        display=(rgb.shape[1], rgb.shape[0]))
     import av
 
-    from ..decode import DecodeStats, decode_frames
+    from ..decode import DecodeStats, decode_frames, stream_rate
 
     try:
         container = av.open(str(p), metadata_errors="ignore")
@@ -174,7 +174,7 @@ def sample_file(path: str | Path, per_second: float = REF_SAMPLES_PER_SECOND) ->
         if not container.streams.video:
             raise InputError(str(p), "no video stream")
         vs = container.streams.video[0]
-        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
+        rate = stream_rate(vs)
         sampler: Sampler | None = None
         # every frame decoded: known footage is sampled on a regular grid (indexed once; the motion
         # checks compare clip and reference pictures at mapped times, and a reference sample moved
