@@ -69,7 +69,8 @@ MEDIA_FIELDS: list[tuple[str, str, str]] = [  # (key, label, meaning)
     ("size", "picture size", "As displayed (rotation and pixel aspect applied)."),
     ("coded_size", "stored size", "As stored in the stream, before rotation."),
     ("fps", "frame rate", "Average frames per second."),
-    ("frame_count", "frames decoded", "Frames the decode pass actually produced."),
+    ("frame_count", "frames", "Frames the decode pass produced: decoded, or interpolated where sparse "
+                              "decoding left a non-reference frame undecoded (see the analysis facts)."),
     ("video_codec", "video codec", "How the picture is compressed."),
     ("pixel_format", "pixel format", "How colour is stored."),
     ("bit_rate", "bit rate", "Average bits per second; platform re-encodes usually lower it."),
