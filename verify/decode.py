@@ -57,6 +57,7 @@ class DecodeStats:
     last_time: float | None = None
     frame_duration: float = 0.0
     interpolated: int = 0  # frames left undecoded (non-reference) and interpolated for the analyzers
+    clock: str = "pts"  # which frame timestamps give the times: "dts" where the pts are decode-order times
     errors: int = 0  # packets or frames the decoder rejected
     corrupt_frames: int = 0  # frames FFmpeg marked as corrupt
     error_messages: list[str] = field(default_factory=list)
@@ -287,8 +288,10 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     decoded = _robust_decode(container, stream, stats, heartbeat, sparse)
     head = list(itertools.islice(decoded, CLOCK_PROBE))
     use_dts = _decode_order_times(head)
-    if use_dts and sparse is not None:
-        sparse.stop()
+    if use_dts:
+        stats.clock = "dts"
+        if sparse is not None:
+            sparse.stop()
     for av_frame in itertools.chain(head, decoded):
         stamp = av_frame.dts if use_dts else av_frame.pts
         if size is None:  # geometry of the first frame holds for the whole pass

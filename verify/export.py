@@ -48,6 +48,7 @@ def _frames_at(src: Path, report: Report):
     import av
 
     start = float(report.analysis.get("decode", {}).get("start_s", 0.0))
+    by_dts = report.analysis.get("decode", {}).get("clock") == "dts"  # times came from the frames' dts
     display = (report.media.width or 0, report.media.height or 0)
     with av.open(str(src), metadata_errors="ignore") as container:
         vs = container.streams.video[0]
@@ -60,7 +61,8 @@ def _frames_at(src: Path, report: Report):
             try:
                 container.seek(int(target / tb), stream=vs, backward=True, any_frame=False)
                 for frame in container.decode(vs):
-                    if frame.pts is None or frame.pts * tb >= target - half:
+                    stamp = frame.dts if by_dts else frame.pts
+                    if stamp is None or stamp * tb >= target - half:
                         rgb = _upright(frame, report.media.rotation, display)
                         break
             except (av.error.FFmpegError, ValueError):

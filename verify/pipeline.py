@@ -326,7 +326,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                                  "exact_looks": shots.exact_looks, "cuts_moved": shots.cuts_moved,
                                  "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
-                                 "start_s": round(stats.first_time or 0.0, 6)}
+                                 "start_s": round(stats.first_time or 0.0, 6), "clock": stats.clock}
     return Analysis(report, keyframes.keyframe_jpegs(), fingerprints.samples, fingerprints.prints())
 
 
