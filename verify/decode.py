@@ -40,7 +40,7 @@ THUMB_LONG = 384  # long side of colour thumbnails
 BIG_PACKET = 2.5  # a packet this many times the recent typical size (upper quartile) is a likely cut
 FULL_AFTER_BIG = 8  # packets decoded whole from a large one on (the B-frames shown just before it)
 TRIAL_FRAMES = 24  # frames decoded whole at the start, checking the timestamps
-CLOCK_PROBE = 8  # frames looked at before the first is handed on: are their pts in presentation order?
+CLOCK_PROBE = 8  # first frames whose timestamps are looked at: are their pts in presentation order?
 HOLD_DIFF = 18.0  # decoded neighbours this different (mean luma, 0-255; twice a cut's least change):
 # the earlier is held, not blended (a cut must not be smeared into a dissolve; motion must not look like a cut)
 
@@ -285,14 +285,12 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
             return True
         return False
 
-    decoded = _robust_decode(container, stream, stats, heartbeat, sparse)
-    head = list(itertools.islice(decoded, CLOCK_PROBE))
-    use_dts = _decode_order_times(head)
+    use_dts = _decode_order_times(container.name, stream.index)
     if use_dts:
         stats.clock = "dts"
         if sparse is not None:
             sparse.stop()
-    for av_frame in itertools.chain(head, decoded):
+    for av_frame in _robust_decode(container, stream, stats, heartbeat, sparse):
         stamp = av_frame.dts if use_dts else av_frame.pts
         if size is None:  # geometry of the first frame holds for the whole pass
             size = analysis_size((av_frame.width, av_frame.height))
@@ -322,12 +320,23 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     stats.seconds = time.perf_counter() - start
 
 
-def _decode_order_times(head: list[av.VideoFrame]) -> bool:
-    """Do these first frames carry their packets' decode-order times as pts (some phone files such
-    as opencv-doc's box.mp4, AVI with B-frames)?  Then their pts go back and forth in presentation
-    order while the dts rise steadily, shifted by a constant the pass's relative times cancel."""
-    pts = [f.pts for f in head]
-    dts = [f.dts for f in head]
+def _decode_order_times(path: str, index: int) -> bool:
+    """Do the file's first frames carry their packets' decode-order times as pts (some phone files
+    such as opencv-doc's box.mp4, AVI with B-frames)?  Then their pts go back and forth in
+    presentation order while their dts rise steadily, shifted by a constant the pass's relative times
+    cancel.  Looked at in a separate, one-thread decode of the first ``CLOCK_PROBE`` frames (holding
+    them in the pass itself cost ~22 MB of peak memory at 1080p); False if that cannot be done."""
+    try:
+        with av.open(path, metadata_errors="ignore") as probe:
+            stream = next((s for s in probe.streams.video if s.index == index), None)
+            if stream is None:
+                return False
+            stream.codec_context.options = {"skip_loop_filter": "all"}
+            stamps = [(f.pts, f.dts) for f in itertools.islice(probe.decode(stream), CLOCK_PROBE)]
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+        return False
+    pts = [p for p, _ in stamps]
+    dts = [d for _, d in stamps]
     if None in pts or all(b > a for a, b in zip(pts, pts[1:])):
         return False
     return None not in dts and all(b > a for a, b in zip(dts, dts[1:]))
