@@ -223,13 +223,8 @@ def decode_threads() -> int:
     return max(2, min(cores + 2, 8))
 
 
-def decode_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                  stats: DecodeStats, limits: Limits | None = None, heartbeat: Heartbeat | None = None,
-                  progress: Callable[[float], None] | None = None, every_frame: bool = False) -> Iterator[Frame]:
-    """Yield every frame of ``stream`` once, in presentation order, within ``limits``: decoded, or
-    interpolated where sparse decoding left a non-reference frame undecoded (not with ``every_frame``)."""
-    limits = limits or Limits()
-    heartbeat = heartbeat or Heartbeat()
+def _set_up_for_analysis(stream: av.video.stream.VideoStream) -> None:
+    """Decoder settings for pictures looked at small (the pass, the exact look)."""
     # Frame threads (as the ffmpeg program uses): PyAV's "AUTO" ends up with slice threading, which
     # leaves a one-slice H.264 stream on one core (measured: 8.4 s wall for 8.3 s CPU; frames: 5.1 s).
     stream.thread_type = "FRAME"
@@ -238,6 +233,16 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     # nothing visible at that size but costs about a quarter of the decode time, so skip it here.
     # Full-size keyframe JPEGs (verify/export.py) are decoded normally.
     stream.codec_context.options = {"skip_loop_filter": "all"}
+
+
+def decode_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                  stats: DecodeStats, limits: Limits | None = None, heartbeat: Heartbeat | None = None,
+                  progress: Callable[[float], None] | None = None, every_frame: bool = False) -> Iterator[Frame]:
+    """Yield every frame of ``stream`` once, in presentation order, within ``limits``: decoded, or
+    interpolated where sparse decoding left a non-reference frame undecoded (not with ``every_frame``)."""
+    limits = limits or Limits()
+    heartbeat = heartbeat or Heartbeat()
+    _set_up_for_analysis(stream)
     sparse = None if every_frame or not sparse_decodable(stream) else _Sparse(stream.codec_context)
     tb = float(stream.time_base) if stream.time_base else 0.0
     rate = stream_rate(stream)
@@ -304,17 +309,17 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
         skipped = sparse.undecoded_before(av_frame.pts) if sparse is not None else []
         times = [timed(pts) for pts in skipped] if prev is not None else []
         frame = Frame(index + len(times), timed(stamp), gray, av_frame, rotation, display)
-        if prev is not None and times:
-            for t, (pic, twin) in zip(times, _between(prev, frame, times)):
-                stats.interpolated += 1
-                yield Frame(index, t, pic, None, rotation, display, (prev, frame), twin)
-                if ended(t):
-                    stats.seconds = time.perf_counter() - start
-                    return
-        yield frame
-        prev = frame
-        if ended(frame.t):
+        between = [Frame(index + k, t, pic, None, rotation, display, (prev, frame), twin)
+                   for k, (t, (pic, twin)) in enumerate(zip(times, _between(prev, frame, times)))] if times else []
+        stop = False
+        for out in (*between, frame):
+            stats.interpolated += not out.decoded
+            yield out
+            if stop := ended(out.t):
+                break
+        if stop:
             break
+        prev = frame
     # Packets after the last decoded frame are not interpolated: there is nothing to interpolate
     # towards, and at the end of a truncated file they are the ones that could not be decoded.
     stats.seconds = time.perf_counter() - start
@@ -353,9 +358,7 @@ def exact_lumas(path: str | os.PathLike[str], start: float, end: float,
     decoded = 0
     with av.open(str(path), metadata_errors="ignore") as container:
         stream = container.streams.video[0]
-        stream.thread_type = "FRAME"
-        stream.codec_context.thread_count = decode_threads()
-        stream.codec_context.options = {"skip_loop_filter": "all"}
+        _set_up_for_analysis(stream)
         tb = float(stream.time_base or 0.0)
         if not tb:
             return out, decoded

@@ -271,13 +271,12 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                                   [(s.type, dict(s.metadata)) for s in container.streams])
         report = Report(file=FileInfo(shown, "", 0), media=media, metadata=metadata)
         stats = DecodeStats()
-        size: list[tuple[int, int]] = []  # the analysis picture's size, once the first frame is known
 
-        def exact_look(start: float, end: float) -> tuple[list[tuple[float, Any]], int]:
+        def exact_look(start: float, end: float, size: tuple[int, int]) -> tuple[list[tuple[float, Any]], int]:
             """Frames start..end (pass time) decoded whole, for the shot detector's exact cuts."""
             first = stats.first_time or 0.0
             try:
-                frames, decoded = exact_lumas(p, start + first, end + first, size[0])
+                frames, decoded = exact_lumas(p, start + first, end + first, size)
             except (av.error.FFmpegError, OSError, ValueError):  # the file went away or cannot seek: keep the cut
                 return [], 0
             return [(t - first, g) for t, g in frames], decoded
@@ -300,7 +299,6 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
             if stats.error_messages:
                 problem += f" ({stats.error_messages[0]})"
             raise InputError(str(p), problem)
-        size.append((first.gray.shape[1], first.gray.shape[0]))
         media.rotation = first.rotation
         media.width, media.height = first.display
         info = StreamInfo(fps=media.fps or 25.0, duration_s=media.duration_s,

@@ -48,8 +48,8 @@ DUPLICATE_DIFF = 0.6
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
-#: ``refine(start_s, end_s)`` -> (every frame's (time, luma) from start to end, frames decoded)
-Refine = Callable[[float, float], tuple[list[tuple[float, np.ndarray]], int]]
+#: ``refine(start_s, end_s, (w, h))`` -> (every frame's (time, w x h luma) from start to end, frames decoded)
+Refine = Callable[[float, float, tuple[int, int]], tuple[list[tuple[float, np.ndarray]], int]]
 EXACT_LOOK_BUDGET = 0.2  # at most this share of the clip's frames decoded again for exact cuts...
 EXACT_LOOK_FRAMES = 600  # ...or this many, if more
 
@@ -179,11 +179,12 @@ class ShotDetector(Analyzer):
         if self.refine is None or not self._inexact:
             return
         budget = max(EXACT_LOOK_FRAMES, int(EXACT_LOOK_BUDGET * (self._n + 1)))
+        h, w = next(iter(self._feats.values())).pic.shape  # the analysis picture's size
         for t, times in self._inexact:
             if budget <= 0:
                 break
             first, last = min(times), max(times)
-            frames, decoded = self.refine(times[first], times[last])
+            frames, decoded = self.refine(times[first], times[last], (w, h))
             budget -= decoded
             self.exact_looks += 1
             if len(frames) < 2:
@@ -288,18 +289,16 @@ class ShotDetector(Analyzer):
         if frame.decoded:
             if self._last_decoded < 0 or self._last_decoded == frame.index - 1:
                 return None
-            key, fb = (self._last_decoded, frame.index), f
+            key, after = (self._last_decoded, frame.index), None
         else:
             assert frame.between is not None
             before, after = frame.between
-            key, fb = (before.index, after.index), None
+            key = (before.index, after.index)
         if key != self._stretch[0]:
             fa = self._feats.get(key[0])
             if fa is None:
                 return None
-            if fb is None:
-                after = frame.between[1]  # type: ignore[index]
-                fb = _Feat(after.gray, after.t)
+            fb = f if after is None else _Feat(after.gray, after.t)  # the stretch's end, not processed yet
             self._stretch = (key, (*self._motion_compensated_diff(fa, fb), key[1] - key[0]))
         return self._stretch[1]
 
