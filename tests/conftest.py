@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+# `verify CLIP` searches the default index when it exists ($VERIFY_INDEX, else the user data folder):
+# no test may find the index of whoever runs the tests.  Tests of the default index set their own.
+_NO_INDEX = Path(tempfile.mkdtemp(prefix="verify-tests-")) / "default-index.sqlite"
+os.environ["VERIFY_INDEX"] = str(_NO_INDEX)
 
 
 @lru_cache(maxsize=None)

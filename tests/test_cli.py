@@ -55,7 +55,7 @@ def test_check_subcommand_word_is_optional(tmp_path):
 
 
 @pytest.mark.parametrize("codes,expected", [("reencoded", 1), ("critical", 0), ("warning", 1),
-                                            ("gps_present,nothing", 1), ("reused_footage", 0)])
+                                            ("gps_present,nothing", 2), ("reused_footage", 0)])
 def test_fail_on_codes_and_severities(codes, expected):
     p = run(FIXTURES / "ministry.mp4", "--fail-on", codes, "-q")
     assert p.returncode == expected, p.stderr

@@ -65,9 +65,9 @@ def test_only_street_segments_and_reused_spans_are_cut(tmp_path):
     assert spans_to_cut(report) == [("street", 0.0, 4.0), ("reused", 16.0, 18.0)]
     written = write_excerpts(FIXTURES / "ministry.mp4", report, tmp_path / "ex")
     assert [p.name for p in sorted((tmp_path / "ex").iterdir())] == [
-        "ministry-reused-01-16.00-18.00s.mp4", "ministry-street-01-0.00-4.00s.mp4"]
+        "ministry-reused-001-16.00-18.00s.mp4", "ministry-street-001-0.00-4.00s.mp4"]
     assert [(e.kind, e.start_s, e.end_s) for e in written] == [("street", 0.0, 4.0), ("reused", 16.0, 18.0)]
-    assert report.analysis["excerpts"][1]["path"].endswith("ministry-reused-01-16.00-18.00s.mp4")
+    assert report.analysis["excerpts"][1]["path"].endswith("ministry-reused-001-16.00-18.00s.mp4")
     with av.open(written[1].path) as c:
         assert c.metadata["comment"] == f"reused excerpt 16.00-18.00 s of sha256:{report.file.sha256}, cut by verify"
 

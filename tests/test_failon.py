@@ -10,13 +10,15 @@ from datetime import date
 import pytest
 
 from conftest import FIXTURES, analysed
-from verify.failon import fired, fired_codes, parse_fail_on
+from verify.failon import FailOnError, fired, fired_codes, parse_fail_on
 from verify.flags import metadata_flags
 
 
 def test_parse_fail_on_is_case_and_space_tolerant():
     assert parse_fail_on(" Critical, reencoded ,,") == {"critical", "reencoded"}
-    assert parse_fail_on(None) == frozenset() and parse_fail_on("") == frozenset()
+    assert parse_fail_on(None) == frozenset()
+    with pytest.raises(FailOnError, match="at least one"):  # an empty gate is a mistake, not "never fail"
+        parse_fail_on(" , ")
 
 
 def test_severity_means_that_severity_or_worse():

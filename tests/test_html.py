@@ -161,7 +161,7 @@ def test_segments_and_reused_spans_are_drawn_from_the_report():
 
     thumbs = {s.index: jpeg("data:image/jpeg;base64," + base64.b64encode(a.thumbnails[s.start_frame]).decode())
               for s in report.shots}
-    assert diff(clip_pic, thumbs[2]) < diff(clip_pic, thumbs[0])  # the clip frame is from the cup shot
+    assert diff(clip_pic, thumbs[3]) < diff(clip_pic, thumbs[1])  # the clip frame is from the cup shot
     assert "matched_shots" in text  # keys the page has no special place for are still shown
     assert len(page.all("img")) == 3 + 2
 

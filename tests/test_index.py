@@ -50,9 +50,9 @@ def db(archive, tmp_path_factory) -> Path:
 
 
 def test_add_list_stats_remove(db, archive):
-    p = run("index", "list", "--index", db, "--json")
+    p = run("index", "list", "--index", db, "--json", "-")
     assert p.returncode == 0, p.stderr
-    refs = [json.loads(line) for line in p.stdout.splitlines()]
+    refs = json.loads(p.stdout)
     assert len(refs) == 1
     assert (refs[0]["title"], refs[0]["date"], refs[0]["source"], refs[0]["kind"]) == (
         "Cup, archived", "2015-01-01", "Archive X", "video")
@@ -61,20 +61,20 @@ def test_add_list_stats_remove(db, archive):
     p = run("index", "add", archive, "--index", db)
     assert p.returncode == 0, p.stderr
     assert "already in the index as #1" in p.stderr and "added 1 of 2" in p.stdout
-    stats = json.loads(run("index", "stats", "--index", db, "--json").stdout)
+    stats = json.loads(run("index", "stats", "--index", db, "--json", "-").stdout)
     assert (stats["references"], stats["videos"], stats["images"]) == (2, 1, 1)
     assert stats["fingerprints"] > 1000 and stats["samples"] >= 60
     p = run("index", "remove", "2", "--index", db)
     assert p.returncode == 0 and "removed #2" in p.stdout
     assert run("index", "remove", "2", "--index", db).returncode == 2
-    assert json.loads(run("index", "stats", "--index", db, "--json").stdout)["references"] == 1
+    assert json.loads(run("index", "stats", "--index", db, "--json", "-").stdout)["references"] == 1
 
 
 def test_default_location_and_bad_input(tmp_path, archive):
     env = {"VERIFY_INDEX": str(tmp_path / "env" / "idx.sqlite")}
     assert run("index", "add", archive / "photo.jpg", env=env).returncode == 0
     assert (tmp_path / "env" / "idx.sqlite").exists()
-    assert json.loads(run("index", "stats", "--json", env=env).stdout)["images"] == 1
+    assert json.loads(run("index", "stats", "--json", "-", env=env).stdout)["images"] == 1
     p = run("index", "add", tmp_path / "missing.mp4", "--index", tmp_path / "x.sqlite")
     assert p.returncode == 2 and p.stderr.startswith("verify: error:") and "Traceback" not in p.stderr
     p = run("index", "add", archive / "photo.jpg", "--index", tmp_path / "y.sqlite", "--date", "last year")

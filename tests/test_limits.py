@@ -75,3 +75,9 @@ def test_reports_keep_absolute_paths_out_unless_asked(tmp_path, monkeypatch):
     assert shown_path(inside, absolute=True) == str(inside.resolve())
     r = analyse(FIXTURES / "cup.mp4", Options(keyframes_dir=tmp_path / "kf")).report
     assert not Path(r.file.path).is_absolute() and not Path(r.shots[0].keyframe).is_absolute()
+    assert r.analysis["keyframes_dir"] == "kf" and (tmp_path / r.shots[0].keyframe).is_file()
+    # an output folder outside the working folder is recorded as given: people must find the files
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-keyframes"
+    r = analyse(FIXTURES / "cup.mp4", Options(keyframes_dir=elsewhere)).report
+    assert r.analysis["keyframes_dir"] == str(elsewhere) and Path(r.shots[0].keyframe).is_file()
+    assert Path(r.shots[0].keyframe).parent == elsewhere

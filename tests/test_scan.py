@@ -60,7 +60,7 @@ def test_finding_files_and_naming_outputs(archive, tmp_path):
 
 def test_scan_with_bad_files_cache_and_junit(archive, tmp_path):
     out, junit = tmp_path / "out", tmp_path / "junit.xml"
-    p = verify_scan(archive, "--out", out, "--jobs", "2", "--html", "--fail-on", "decode_errors,gps_present",
+    p = verify_scan(archive, "--out", out, "--jobs", "2", "--html", out, "--fail-on", "decode_errors,gps_present",
                     "--junit", junit)
     assert p.returncode == 2, p.stderr  # unreadable files win over fail-on
     totals = "5 files: 3 analysed, 0 unchanged (skipped), 2 unreadable; --fail-on fired on 2"
@@ -91,7 +91,7 @@ def test_scan_with_bad_files_cache_and_junit(archive, tmp_path):
     mtimes = {j.name: j.stat().st_mtime_ns for j in jsons}
 
     # second run: nothing changed, nothing is analysed again, same verdicts
-    p2 = verify_scan(archive, "--out", out, "--html", "--fail-on", "decode_errors,gps_present", "--junit", junit)
+    p2 = verify_scan(archive, "--out", out, "--html", out, "--fail-on", "decode_errors,gps_present", "--junit", junit)
     assert p2.returncode == 2
     totals = "5 files: 0 analysed, 3 unchanged (skipped), 2 unreadable; --fail-on fired on 2"
     assert totals in " ".join(p2.stdout.split())
@@ -102,7 +102,7 @@ def test_scan_with_bad_files_cache_and_junit(archive, tmp_path):
     shutil.copy(FIXTURES / "cup.mp4", archive / "a" / "clip.mp4")
     (archive / "b" / "broken.mov").unlink()
     (archive / "empty.mp4").unlink()
-    p3 = verify_scan(archive, "--out", out, "--html", "--fail-on", "decode_errors,gps_present", "-q")
+    p3 = verify_scan(archive, "--out", out, "--html", out, "--fail-on", "decode_errors,gps_present", "-q")
     assert p3.returncode == 1 and p3.stdout == ""
     after = {j.name: json.loads(j.read_text()) for j in reports_in(out)}
     changed = [n for n, r in after.items() if r["analysis"]["analysed_at"] != first_times[n]

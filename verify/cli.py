@@ -7,24 +7,23 @@ The group routes any first word that is not a subcommand to ``check``, so ``veri
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from typer.core import TyperGroup
 
 from . import __version__
+from .cli_options import (AnalysisArgs, Checked, IndexChoice, OptionError, PlainCommand, PlainGroup,
+                          analysis_options, default_jobs, fail)
 from .errors import InputError
-from .limits import DEFAULT_MAX_PIXELS, Limits
 from .index_cli import index_app
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_INPUT = 0, 1, 2
 
 
-class _DefaultToCheck(TyperGroup):
+class _DefaultToCheck(PlainGroup):
     """A group whose first argument, when it is not a subcommand, is a clip for ``check``."""
 
     default_command = "check"
@@ -35,7 +34,7 @@ class _DefaultToCheck(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-app = typer.Typer(cls=_DefaultToCheck, add_completion=False, no_args_is_help=True,
+app = typer.Typer(cls=_DefaultToCheck, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Check video evidence offline: shots and keyframes, metadata and what it means, flags.")
 
@@ -52,89 +51,47 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """verify CLIP [CLIP ...] analyses clips; the subcommands below do other jobs."""
 
 
-def _parse_date(value: Optional[str]) -> Optional[dt.date]:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
-
-
-@app.command("check")
+@app.command("check", cls=PlainCommand)
+@analysis_options
 def check(
-    clips: Annotated[list[Path], typer.Argument(help="Video or image files to analyse.", show_default=False)],
+    clips: Annotated[list[Path], typer.Argument(metavar="CLIP...", help="Video or image files to analyse.",
+                                                show_default=False)],
+    args: AnalysisArgs,
     json_out: Annotated[Optional[str], typer.Option("--json", metavar="PATH",
                                                     help="Write the JSON report here ('-' = stdout). "
                                                          "One clip: an object; several: a list.")] = None,
-    keyframes: Annotated[Optional[Path], typer.Option("--keyframes", metavar="DIR",
-                                                      help="Write each shot's keyframe as a full-size JPEG here.")] = None,
-    claimed_date: Annotated[Optional[str], typer.Option("--claimed-date", metavar="YYYY-MM-DD",
-                                                        help="The date the footage is claimed to be from.")] = None,
-    fail_on: Annotated[Optional[str], typer.Option("--fail-on", metavar="CODE[,CODE...]",
-                                                   help="Exit 1 when any of these flag codes fires, or a flag of "
-                                                        "one of these severities (info, warning, critical) "
-                                                        "or worse.")] = None,
-    html_out: Annotated[Optional[Path], typer.Option("--html", metavar="PATH",
-                                                     help="Write a self-contained HTML report here. Several clips: "
-                                                          "PATH is a folder, one page per clip.")] = None,
-    excerpts: Annotated[Optional[Path], typer.Option("--excerpts", metavar="DIR",
-                                                     help="Cut each street segment and reused span into a small "
-                                                          "MP4 here.")] = None,
-    index: Annotated[Optional[Path], typer.Option("--index", metavar="DB",
-                                                  help="Known-footage index (made with `verify index add`) "
-                                                       "to search for reused footage.")] = None,
-    known: Annotated[Optional[Path], typer.Option("--known", metavar="PATH",
-                                                  help="Folder (or file) of known videos/images to search for "
-                                                       "reused footage, fingerprinted on the fly.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary or progress.")] = False,
-    max_duration: Annotated[Optional[float], typer.Option("--max-duration", metavar="SECONDS", min=0.001,
-                                                          help="Analyse only the first SECONDS of each clip.")] = None,
-    max_frames: Annotated[Optional[int], typer.Option("--max-frames", metavar="N", min=1,
-                                                      help="Analyse only the first N frames of each clip.")] = None,
-    max_pixels: Annotated[int, typer.Option("--max-pixels", metavar="N", min=1,
-                                            help="Refuse frames or stills with more pixels than this.")]
-    = DEFAULT_MAX_PIXELS,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", metavar="SECONDS", min=0.001,
-                                                     help="Stop decoding a clip after SECONDS of wall time "
-                                                          "(what was decoded is reported).")] = None,
-    absolute_paths: Annotated[bool, typer.Option("--absolute-paths",
-                                                 help="Record absolute paths of inputs and outputs in reports "
-                                                      "(by default they are kept relative).")] = False,
-    scene_model: Annotated[Optional[Path], typer.Option("--scene-model", metavar="PATH",
-                                                        help="ONNX scene model (e.g. Places365 or CLIP) with a "
-                                                             "PATH.json sidecar, instead of the bundled one.")] = None,
-    no_scenes: Annotated[bool, typer.Option("--no-scenes",
-                                            help="Skip the street / indoor / outdoor timeline.")] = False,
-    every_frame: Annotated[bool, typer.Option("--every-frame",
-                                              help="Decode every frame (H.264/HEVC: slower; by default the "
-                                                   "non-reference frames are interpolated).")] = False,
 ) -> None:
     """Analyse clips (the default command: `verify CLIP` = `verify check CLIP`)."""
+    from .names import NameBook
     from .pipeline import Options, analyse
     from .render.json_out import write_json
     from .render.terminal import ProgressReporter, render_summary
 
-    from .failon import fired_codes, parse_fail_on
+    from .failon import fired_codes
 
-    claimed = _parse_date(claimed_date)
-    limits = Limits(max_pixels=max_pixels, max_duration_s=max_duration, max_frames=max_frames, timeout_s=timeout)
-    wanted = parse_fail_on(fail_on)
+    checked = _checked(args)
     json_to_stdout = json_out == "-"
     stream = sys.stderr if json_to_stdout else sys.stdout
     reports = []
     code = EXIT_OK
-    references = _open_references(index, known)
-    if scene_model is not None and not no_scenes:
-        _check_scene_model(scene_model)
+    references = _open_references(checked.index, args.known)
+    if args.scene_model is not None and not args.no_scenes:
+        _check_scene_model(args.scene_model)
+    names = NameBook()
     for clip in clips:
-        progress = None if quiet else ProgressReporter(str(clip))
+        if clip.is_dir():
+            _error(f"{clip}: is a folder; to analyse every video and image in it run "
+                   f"`verify scan {clip} --out REPORTS`")
+            code = max(code, EXIT_INPUT)
+            continue
+        progress = None if args.quiet else ProgressReporter(str(clip))
         try:
-            analysis = analyse(clip, Options(claimed_date=claimed, keyframes_dir=keyframes,
+            analysis = analyse(clip, Options(claimed_date=checked.claimed_date, keyframes_dir=args.keyframes,
                                              progress=progress.update if progress else None,
-                                             references=references, absolute_paths=absolute_paths,
-                                             limits=limits, scenes=not no_scenes, scene_model=scene_model,
-                                             every_frame=every_frame))
+                                             references=references, absolute_paths=args.absolute_paths,
+                                             limits=checked.limits, scenes=not args.no_scenes,
+                                             scene_model=args.scene_model, every_frame=args.every_frame,
+                                             names=names))
         except InputError as exc:
             _error(f"{exc.path}: {exc.problem}")
             code = max(code, EXIT_INPUT)
@@ -153,14 +110,17 @@ def check(
                 progress.close()
         report = analysis.report
         reports.append(report)
-        if excerpts is not None and not _write_excerpts(clip, report, excerpts):
+        if args.excerpts is not None and not _write_excerpts(clip, report, args.excerpts, names):
             code = max(code, EXIT_INPUT)
-        if not quiet:
+        if not args.quiet:
             render_summary(report, stream)
-        if html_out is not None and not _write_html(analysis, clip, html_out, several=len(clips) > 1,
-                                                    stream=None if quiet else stream):
+        if args.html is not None and not _write_html(analysis, clip, args.html, several=len(clips) > 1,
+                                                     names=names, stream=None if args.quiet else stream):
             code = max(code, EXIT_INPUT)
-        if fired_codes(report, wanted):
+        hits = fired_codes(report, checked.fail_on)
+        if hits:
+            print(f"verify: --fail-on {args.fail_on} fired on {report.file.path}: {', '.join(hits)}",
+                  file=sys.stderr)
             code = max(code, EXIT_FAIL_ON)
     if json_out is not None and reports:
         payload = reports[0].to_dict() if len(clips) == 1 else [r.to_dict() for r in reports]
@@ -170,6 +130,13 @@ def check(
             _error(f"{json_out}: cannot write the JSON report ({exc.strerror or exc})")
             code = max(code, EXIT_INPUT)
     raise typer.Exit(code)
+
+
+def _checked(args: AnalysisArgs) -> Checked:
+    try:
+        return args.checked()
+    except OptionError as exc:
+        raise fail(str(exc)) from None
 
 
 def _check_scene_model(path: Path) -> None:
@@ -183,36 +150,43 @@ def _check_scene_model(path: Path) -> None:
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def _open_references(index: Optional[Path], known: Optional[Path]) -> list:
-    """The reference sets of --index / --known, opened once for every clip (exit 2 when unusable)."""
-    if index is None and known is None:
+def _open_references(index: IndexChoice, known: Optional[Path]) -> list:
+    """The reference sets of --index (or the default index) / --known, opened once for every clip
+    (exit 2 when unusable)."""
+    if index.location is None and known is None:
         return []
     from .matching.footage import open_references
 
     try:
-        return open_references(index, known)
+        return open_references(Path(index.location) if index.location else None, known,
+                               default_index=index.default)
     except InputError as exc:
         _error(f"{exc.path}: {exc.problem}")
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def _write_excerpts(clip: Path, report, outdir: Path) -> bool:
+def _write_excerpts(clip: Path, report, outdir: Path, names) -> bool:
     from .excerpts import ExcerptError, write_excerpts
 
     try:
-        write_excerpts(clip, report, outdir)
+        write_excerpts(clip, report, outdir, names)
     except (ExcerptError, OSError) as exc:
         _error(f"{clip}: excerpts: {exc}")
         return False
     return True
 
 
-def _write_html(analysis, clip: Path, target: Path, several: bool, stream) -> bool:
-    from .render.html import render_html, write_html
+def _write_html(analysis, clip: Path, target: Path, several: bool, names, stream) -> bool:
+    from .names import clip_stem
+    from .render.html import html_owners, render_html, write_html
     from .render.pictures import reuse_pictures
-    from .scan import output_stem
 
-    path = target / f"{output_stem(str(clip))}.html" if several else target
+    path = target
+    if several:
+        path = target / f"{names.stem(target, clip_stem(clip), analysis.report.file.sha256, html_owners)}.html"
+    elif target.is_dir():
+        _error(f"--html {target}: is a folder; with one clip --html names the page's file")
+        return False
     try:
         write_html(render_html(analysis.report, analysis.thumbnails, reuse_pictures(analysis.report, clip)), path)
     except OSError as exc:
@@ -234,44 +208,46 @@ def schema() -> None:
     sys.stdout.write(schema_text())
 
 
-@app.command("scan")
+@app.command("scan", cls=PlainCommand)
+@analysis_options
 def scan(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder whose videos and images (at any depth) "
                                                                "are analysed.", show_default=False)],
+    args: AnalysisArgs,
     out: Annotated[Path, typer.Option("--out", metavar="OUTDIR", help="Folder for one JSON report per file "
                                                                      "(and the cache).", show_default=False)],
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N",
                                                 help="Files analysed at once, each in its own process.",
                                                 show_default="number of CPUs")] = None,
-    index: Annotated[Optional[Path], typer.Option("--index", metavar="DB",
-                                                  help="Reference index to search for reused footage.")] = None,
-    html: Annotated[bool, typer.Option("--html", help="Also write an HTML report per file.")] = False,
-    fail_on: Annotated[Optional[str], typer.Option("--fail-on", metavar="CODE[,CODE...]",
-                                                   help="Exit 1 when any file has one of these flag codes, or a "
-                                                        "flag of one of these severities or worse.")] = None,
     junit: Annotated[Optional[Path], typer.Option("--junit", metavar="FILE",
                                                   help="Write JUnit XML: one test case per file.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines and no summary table.")] = False,
 ) -> None:
     """Analyse every video and image below DIR in parallel; unchanged files are skipped next time."""
-    from .failon import parse_fail_on
     from .atomic import write_text
     from .scan import ScanOptions, junit_xml, progress_line, render_table, run_scan
 
+    checked = _checked(args)
     if not folder.is_dir():
         _error(f"{folder}: {'no such folder' if not folder.exists() else 'is not a folder'}")
         raise typer.Exit(EXIT_INPUT)
-    if index is not None and not index.exists():
-        _error(f"{index}: no such reference index")
+    if checked.index.location is not None and not Path(checked.index.location).exists():
+        _error(f"{checked.index.location}: no such reference index")
         raise typer.Exit(EXIT_INPUT)
-    opts = ScanOptions(jobs=jobs or max(1, os.cpu_count() or 1), html=html, index=index,
-                       fail_on=parse_fail_on(fail_on))
+    if args.known is not None and not args.known.exists():
+        _error(f"{args.known}: no such file or folder of known footage")
+        raise typer.Exit(EXIT_INPUT)
+    if args.scene_model is not None and not args.no_scenes:
+        _check_scene_model(args.scene_model)
+    if out.exists() and not out.is_dir():
+        _error(f"--out {out}: is a file, not a folder")
+        raise typer.Exit(EXIT_INPUT)
+    opts = ScanOptions.from_args(args, checked, jobs=jobs or default_jobs())
 
     def progress(outcome, done: int, total: int) -> None:
         print(progress_line(outcome, done, total), file=sys.stderr, flush=True)
 
     try:
-        result = run_scan(folder, out, opts, progress=None if quiet else progress)
+        result = run_scan(folder, out, opts, progress=None if args.quiet else progress)
     except KeyboardInterrupt:
         _error("scan interrupted (finished files are cached)")
         raise typer.Exit(130) from None
@@ -280,8 +256,13 @@ def scan(
         raise typer.Exit(EXIT_INPUT) from None
     if not result.outcomes:
         print(f"verify: no video or image files below {folder}", file=sys.stderr)
-    elif not quiet:
+    elif not args.quiet:
         render_table(result)
+    fired_on = [o for o in result.outcomes if o.fired]
+    if fired_on:
+        print(f"verify: --fail-on {args.fail_on} fired on {len(fired_on)} file(s): "
+              + "; ".join(f"{o.rel}: {', '.join(o.fired)}" for o in fired_on[:10])
+              + (" …" if len(fired_on) > 10 else ""), file=sys.stderr)
     if junit is not None:
         try:
             write_text(junit, junit_xml(result))

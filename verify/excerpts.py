@@ -3,8 +3,9 @@
 ffmpeg-python builds the command and the ``ffmpeg`` program that the imageio-ffmpeg wheel ships
 runs it (nothing from apt).  Each excerpt is re-encoded small (H.264, at most 480 px on the short
 side, AAC audio), upright, without the source's metadata (no GPS leaves with it) but with a comment
-naming the source's SHA-256 and the span, and is written atomically under a safe file name such as
-``clip-street-01-0.00-4.00s.mp4``.
+naming the source's SHA-256 and the span, and is written atomically under a file name such as
+``clip-street-001-0.00-4.00s.mp4`` (numbered from 1 within its kind, three digits like shots) that
+never collides with another source's (:mod:`verify.names`; the comment tells whose a file is).
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import publish
-from .export import safe_stem
+from .names import NameBook, clip_stem, files_with_stem, place_new
 from .report import Report
 
 MAX_SHORT_SIDE = 480
@@ -55,12 +55,33 @@ def spans_to_cut(report: Report) -> list[tuple[str, float, float]]:
 
 def excerpt_name(stem: str, kind: str, index: int, start_s: float, end_s: float) -> str:
     kind = re.sub(r"[^a-z0-9]+", "_", kind.lower()).strip("_") or "span"
-    return f"{stem}-{kind}-{index:02d}-{start_s:.2f}-{end_s:.2f}s.mp4"
+    return f"{stem}-{kind}-{index:03d}-{start_s:.2f}-{end_s:.2f}s.mp4"
+
+
+def excerpt_source(path: Path) -> str | None:
+    """The source SHA-256 named in an excerpt's comment (as :func:`write_excerpts` writes it), else None."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            comment = container.metadata.get("comment", "")
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+    m = re.search(r"sha256:([0-9a-f]{64})", comment)
+    return m.group(1) if m else None
+
+
+def excerpt_owners(folder: Path, stem: str) -> set[str]:
+    return {excerpt_source(p) or "?" for p in files_with_stem(folder, stem, ("street", "reused"), ".mp4")}
 
 
 def cut_excerpt(src: str | os.PathLike[str], start_s: float, end_s: float, target: str | os.PathLike[str],
-                comment: str | None = None) -> Path:
-    """Cut ``[start_s, end_s)`` of *src* (seconds from the start of the file) into a small MP4 at *target*."""
+                comment: str | None = None, source: str | None = None) -> Path:
+    """Cut ``[start_s, end_s)`` of *src* (seconds from the start of the file) into a small MP4 at *target*.
+
+    With *source* (the SHA-256 named in *comment*), an existing *target* of another source is kept
+    and the excerpt takes a prefixed name; returns where it went.
+    """
     import ffmpeg
     import imageio_ffmpeg
 
@@ -83,7 +104,12 @@ def cut_excerpt(src: str | os.PathLike[str], start_s: float, end_s: float, targe
         ffmpeg.run(stream, cmd=imageio_ffmpeg.get_ffmpeg_exe(), capture_stdout=True, capture_stderr=True)
         if os.path.getsize(tmp) == 0:
             raise ExcerptError("ffmpeg wrote nothing")
-        publish(tmp, target)
+        if source is None:
+            from .atomic import publish
+
+            publish(tmp, target)
+        else:
+            target = place_new(tmp, target, source, excerpt_source)
     except ffmpeg.Error as exc:
         lines = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         raise ExcerptError(lines[-1] if lines else "ffmpeg failed") from None
@@ -92,7 +118,8 @@ def cut_excerpt(src: str | os.PathLike[str], start_s: float, end_s: float, targe
     return target
 
 
-def write_excerpts(src: str | os.PathLike[str], report: Report, outdir: str | os.PathLike[str]) -> list[Excerpt]:
+def write_excerpts(src: str | os.PathLike[str], report: Report, outdir: str | os.PathLike[str],
+                   names: NameBook | None = None) -> list[Excerpt]:
     """Cut every street segment and reused span of *report*; nothing is written when there are none.
 
     Returns what was written; spans ffmpeg could not cut raise :class:`ExcerptError` only after the
@@ -102,7 +129,8 @@ def write_excerpts(src: str | os.PathLike[str], report: Report, outdir: str | os
     if not spans:
         return []
     outdir = Path(outdir)
-    stem = safe_stem(Path(src))
+    outdir.mkdir(parents=True, exist_ok=True)
+    stem = (names or NameBook()).stem(outdir, clip_stem(src), report.file.sha256, excerpt_owners)
     written: list[Excerpt] = []
     failed: list[str] = []
     counters: dict[str, int] = {}
@@ -111,7 +139,7 @@ def write_excerpts(src: str | os.PathLike[str], report: Report, outdir: str | os
         target = outdir / excerpt_name(stem, kind, counters[kind], start, end)
         comment = f"{kind} excerpt {start:.2f}-{end:.2f} s of sha256:{report.file.sha256}, cut by verify"
         try:
-            cut_excerpt(src, start, end, target, comment)
+            target = cut_excerpt(src, start, end, target, comment, source=report.file.sha256)
         except ExcerptError as exc:
             failed.append(f"{kind} {start:.2f}-{end:.2f} s: {exc}")
             continue

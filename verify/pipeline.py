@@ -37,10 +37,12 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     index: Path | None = None  # known-footage index to search (--index)
     known: Path | None = None  # folder of known footage, fingerprinted on the fly (--known)
+    default_index: bool = False  # index is the default one, not named with --index (reports say so)
     references: list[Any] | None = None  # already opened reference sets (matching.search.ReferenceSet)
     scenes: bool = True  # street / indoor / outdoor timeline (--no-scenes turns it off)
     scene_model: Path | None = None  # a user's ONNX scene model instead of the bundled one (--scene-model)
     every_frame: bool = False  # decode non-reference frames too instead of interpolating them (--every-frame)
+    names: Any = None  # names.NameBook shared by the clips of one run (output names never collide)
 
 
 @dataclass
@@ -82,10 +84,11 @@ def analyse(path: str | os.PathLike[str], options: Options | None = None) -> Ana
     if options.keyframes_dir is not None and report.shots:
         from .export import write_keyframes
 
-        write_keyframes(p, report, options.keyframes_dir)
+        write_keyframes(p, report, options.keyframes_dir, options.names)
         for shot in report.shots:
             if shot.keyframe:
-                shot.keyframe = shown_path(Path(shot.keyframe), options.absolute_paths)
+                shot.keyframe = output_path(Path(shot.keyframe), options.absolute_paths)
+        report.analysis["keyframes_dir"] = output_path(options.keyframes_dir, options.absolute_paths)
     report.analysis.update({
         "analysed_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "seconds": round(time.perf_counter() - started, 3),
@@ -103,7 +106,7 @@ def _check_footage(p: Path, analysis: Analysis, options: Options) -> None:
 
     references = options.references
     if references is None and (options.index is not None or options.known is not None):
-        references = open_references(options.index, options.known)
+        references = open_references(options.index, options.known, default_index=options.default_index)
     if analysis.samples is None:  # a still: its one thumbnail
         analysis.samples = sample_file(p)
     check_footage(analysis.report, analysis.samples, references or [], options.claimed_date, analysis.prints)
@@ -123,6 +126,19 @@ def shown_path(p: Path, absolute: bool = False) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return p.name
+
+
+def output_path(p: Path, absolute: bool = False) -> str:
+    """Where verify wrote a file, for reports: relative when inside the working folder, else as the
+    user named it (an output folder given as an absolute path stays absolute: people must find it)."""
+    if absolute:
+        return str(p.resolve())
+    if p.is_absolute():
+        try:
+            return str(p.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(p)
+    return str(p)
 
 
 def _check_file(p: Path) -> None:

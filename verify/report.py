@@ -10,10 +10,28 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
+
+# Every flag code a report can carry, with what it means in a few words.  `--fail-on` accepts only
+# these codes and the severities above; a test checks that every `add_flag` in the code is listed
+# here and that README's flag table lists each of them.
+FLAG_CODES: dict[str, str] = {
+    "reencoded": "re-encoded copy, not the camera original",
+    "no_creation_time": "no usable creation time in the metadata",
+    "creation_time_conflict": "metadata date more than a day away from --claimed-date",
+    "creation_time_matches": "metadata date within a day of --claimed-date",
+    "gps_present": "the file carries a location",
+    "platform_hint": "tags show a device, app or platform",
+    "metadata_stripped": "nothing but structural tags are left",
+    "decode_errors": "damaged or truncated stream",
+    "reused_footage": "a span of the clip is known footage",
+    "repeated_footage": "the same span is shown twice inside the clip",
+    "street_from_vehicle": "street footage filmed while travelling",
+    "analysis_limited": "--max-duration, --max-frames or --timeout stopped the analysis early",
+}
 
 
 @dataclass
@@ -93,6 +111,7 @@ class Scenes:
     street_seconds: float | None = None  # None: scenes were not analysed (stills, --no-scenes)
     indoor_seconds: float | None = None
     outdoor_seconds: float | None = None
+    unknown_seconds: float | None = None  # neither: graphics, black frames, or no label sure enough
     segments: list[dict[str, Any]] = field(default_factory=list)  # {label, start_s, end_s, confidence, motion}
     model: str | None = None  # which scene model labelled the frames
 

@@ -50,9 +50,41 @@ Status = Literal["analysed", "unchanged", "error"]
 @dataclass(frozen=True)
 class ScanOptions:
     jobs: int = max(1, os.cpu_count() or 1)
-    html: bool = False
-    index: Path | None = None  # known-footage index searched for reused spans (--index DB)
+    html: Path | None = None  # folder for one HTML page per file (--html DIR)
+    index: Path | None = None  # known-footage index searched for reused spans (--index DB or the default one)
     fail_on: frozenset[str] = frozenset()
+    analysis: dict[str, Any] = field(default_factory=lambda: plain_analysis())  # the shared analysis options
+
+    @classmethod
+    def from_args(cls, args: Any, checked: Any, jobs: int) -> ScanOptions:
+        """From the shared options of the command line (``cli_options.AnalysisArgs`` and its ``checked()``)."""
+        analysis = plain_analysis(claimed_date=checked.claimed_date, keyframes_dir=args.keyframes,
+                                  excerpts_dir=args.excerpts, known=args.known, default_index=checked.index.default,
+                                  absolute_paths=args.absolute_paths, limits=checked.limits,
+                                  scenes=not args.no_scenes, scene_model=args.scene_model,
+                                  every_frame=args.every_frame)
+        return cls(jobs=jobs, html=args.html, fail_on=checked.fail_on, analysis=analysis,
+                   index=Path(checked.index.location) if checked.index.location else None)
+
+
+def plain_analysis(claimed_date: Any = None, keyframes_dir: Path | None = None, excerpts_dir: Path | None = None,
+                   known: Path | None = None, default_index: bool = False, absolute_paths: bool = False,
+                   limits: Any = None, scenes: bool = True, scene_model: Path | None = None,
+                   every_frame: bool = False) -> dict[str, Any]:
+    """The analysis options of a scan as plain data (they cross into worker processes and the cache key)."""
+    from .limits import Limits
+
+    limits = limits or Limits()
+
+    def text(p: Any) -> str | None:
+        return str(p) if p is not None else None
+
+    return {"claimed_date": claimed_date.isoformat() if claimed_date else None,
+            "keyframes_dir": text(keyframes_dir), "excerpts_dir": text(excerpts_dir), "known": text(known),
+            "default_index": default_index, "absolute_paths": absolute_paths,
+            "limits": {"max_pixels": limits.max_pixels, "max_duration_s": limits.max_duration_s,
+                       "max_frames": limits.max_frames, "timeout_s": limits.timeout_s},
+            "scenes": scenes, "scene_model": text(scene_model), "every_frame": every_frame}
 
 
 @dataclass
@@ -63,9 +95,10 @@ class Task:
     rel: str  # relative to DIR, with '/' separators: the path reports show
     stem: str  # output name without extension
     outdir: str
-    html: bool
+    html: str | None  # folder of the HTML pages, or None
     index: str | None
     options_key: str  # verify version + options that change the report
+    analysis: dict[str, Any] = field(default_factory=dict)  # ScanOptions.analysis
     cached: dict[str, Any] | None = None  # this file's entry in the cache from the last run
 
 
@@ -107,14 +140,16 @@ class ScanResult:
 
 # --- finding files and naming outputs ------------------------------------------------------------
 
-def find_media(root: Path, exclude: Path | None = None) -> list[Path]:
-    """Video and image files below *root* (by extension, any case), sorted; hidden names and *exclude* skipped."""
-    excluded = exclude.resolve() if exclude is not None else None
+def find_media(root: Path, exclude: Path | list[Path] | None = None) -> list[Path]:
+    """Video and image files below *root* (by extension, any case), sorted; hidden names and the
+    *exclude* folders (verify's own output folders) skipped."""
+    skip = [exclude] if isinstance(exclude, Path) else list(exclude or [])
+    excluded = {p.resolve() for p in skip}
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (excluded is None or (here / d).resolve() != excluded))
+                             and (here / d).resolve() not in excluded)
         for name in filenames:
             if not name.startswith(".") and Path(name).suffix.lower() in MEDIA_EXTENSIONS:
                 found.append(here / name)
@@ -122,18 +157,37 @@ def find_media(root: Path, exclude: Path | None = None) -> list[Path]:
 
 
 def output_stem(rel: str) -> str:
-    """``a/b/clip.mp4`` -> ``a__b__clip.mp4-1f2e3d4c``: readable, safe, and unique per relative path."""
+    """``a/b/clip.mp4`` -> ``a__b__clip.mp4-1f2e3d4c``: readable (the path's own letters, in any script,
+    only unsafe characters replaced), and unique per relative path (8 hex of its SHA-256)."""
+    from .names import readable
+
     digest = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    readable = "__".join(re.sub(r"[^A-Za-z0-9._-]+", "_", part).strip("._") or "_" for part in rel.split("/"))
-    if len(readable) > 120:
-        readable = readable[:50] + "--" + readable[-60:]
-    return f"{readable}-{digest}"
+    parts = [readable(part, fallback="_") for part in rel.split("/") if part not in ("", ".", "..")]
+    joined = "__".join(parts) or "_"
+    if len(joined.encode("utf-8")) > 120:
+        joined = readable(joined[:40], "_") + "--" + readable(joined[-60:], "_")
+    return f"{joined}-{digest}"
 
 
 def options_key(opts: ScanOptions) -> str:
-    """What besides the file's bytes decides its report: verify's version and the reference index."""
-    blob = json.dumps({"index": index_identity(opts.index) if opts.index is not None else None}, sort_keys=True)
+    """What besides the file's bytes decides its report: verify's version, the reference index, the
+    --known footage and every analysis option."""
+    blob = json.dumps({"index": index_identity(opts.index) if opts.index is not None else None,
+                       "known": known_identity(opts.analysis.get("known")),
+                       "analysis": opts.analysis, "html": opts.html is not None}, sort_keys=True)
     return f"{__version__}:{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+
+def known_identity(known: str | None) -> Any:
+    """The files of a --known folder (path, size, modification time): a change means new reports."""
+    if known is None:
+        return None
+    from .matching.footage import media_files
+
+    try:
+        return [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in media_files(Path(known))]
+    except OSError as exc:
+        return f"unusable: {exc}"
 
 
 def index_identity(db: Path) -> Any:
@@ -155,10 +209,22 @@ def _flags_of(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(str(f.get("code")), str(f.get("severity")), str(f.get("message", ""))) for f in report.get("flags", [])]
 
 
+def _html_path(task: Task) -> Path | None:
+    return Path(task.html) / f"{task.stem}.html" if task.html is not None else None
+
+
+def _outputs_exist(data: dict[str, Any]) -> bool:
+    """The keyframes and excerpts a cached report names are still on disk."""
+    paths = [s.get("keyframe") for s in data.get("shots", [])]
+    paths += [e.get("path") for e in data.get("analysis", {}).get("excerpts", [])]
+    return all(Path(p).is_file() for p in paths if p)
+
+
 def _from_json(task: Task, data: dict[str, Any], status: Status, key: str, started: float) -> Outcome:
     media = data.get("media", {})
+    html = _html_path(task)
     return Outcome(task.rel, status, sha256=data.get("file", {}).get("sha256"), key=key,
-                   json=f"{task.stem}.json", html=f"{task.stem}.html" if task.html else None,
+                   json=f"{task.stem}.json", html=str(html) if html is not None else None,
                    flags=_flags_of(data), kind=media.get("kind"), duration_s=media.get("duration_s"),
                    shots=len(data.get("shots", [])), reused=len(data.get("reused", [])),
                    seconds=round(time.perf_counter() - started, 3))
@@ -171,7 +237,7 @@ def analyse_task(task: Task) -> Outcome:
     started = time.perf_counter()
     src = Path(task.src)
     outdir = Path(task.outdir)
-    json_path, html_path = outdir / f"{task.stem}.json", outdir / f"{task.stem}.html"
+    json_path, html_path = outdir / f"{task.stem}.json", _html_path(task)
     try:
         try:
             sha = file_sha256(src)
@@ -179,10 +245,10 @@ def analyse_task(task: Task) -> Outcome:
             raise InputError(task.src, f"cannot be read ({exc.strerror or exc})") from None
         key = f"{sha}:{task.options_key}"
         cached = task.cached or {}
-        if cached.get("key") == key and json_path.is_file() and (not task.html or html_path.is_file()):
+        if cached.get("key") == key and json_path.is_file() and (html_path is None or html_path.is_file()):
             try:
                 data = json.loads(json_path.read_text(encoding="utf-8"))
-                if data.get("file", {}).get("sha256") == sha:
+                if data.get("file", {}).get("sha256") == sha and _outputs_exist(data):
                     return _from_json(task, data, "unchanged", key, started)
             except (OSError, ValueError):
                 pass  # a damaged report is simply written again
@@ -194,16 +260,37 @@ def analyse_task(task: Task) -> Outcome:
                        seconds=round(time.perf_counter() - started, 3))
 
 
-def _analyse(task: Task, src: Path, json_path: Path, html_path: Path, key: str, started: float) -> Outcome:
-    from .pipeline import Options, analyse
+def task_options(task: Task) -> Any:
+    """The pipeline's options for a task (rebuilt from plain data in the worker)."""
+    import datetime as dt
+
+    from .limits import Limits
+    from .pipeline import Options
+
+    a = task.analysis
+    return Options(claimed_date=dt.date.fromisoformat(a["claimed_date"]) if a.get("claimed_date") else None,
+                   keyframes_dir=Path(a["keyframes_dir"]) if a.get("keyframes_dir") else None,
+                   absolute_paths=bool(a.get("absolute_paths")), limits=Limits(**a.get("limits", {})),
+                   index=Path(task.index) if task.index is not None else None,
+                   known=Path(a["known"]) if a.get("known") else None, default_index=bool(a.get("default_index")),
+                   scenes=a.get("scenes", True), scene_model=Path(a["scene_model"]) if a.get("scene_model") else None,
+                   every_frame=bool(a.get("every_frame")))
+
+
+def _analyse(task: Task, src: Path, json_path: Path, html_path: Path | None, key: str, started: float) -> Outcome:
+    from .pipeline import analyse
     from .render.json_out import write_json
 
-    analysis = analyse(src, Options(index=Path(task.index) if task.index is not None else None))
+    analysis = analyse(src, task_options(task))
     report = analysis.report
     report.file.path = task.rel  # reports of a scan name files by their path below DIR
+    if task.analysis.get("excerpts_dir"):
+        from .excerpts import write_excerpts
+
+        write_excerpts(src, report, task.analysis["excerpts_dir"])
     payload = report.to_dict()
     write_json(payload, str(json_path))
-    if task.html:
+    if html_path is not None:
         from .render.html import render_html, write_html
         from .render.pictures import reuse_pictures
 
@@ -275,15 +362,20 @@ def run_scan(root: Path, outdir: Path, opts: ScanOptions, progress: Callable[[Ou
     """Scan *root* into *outdir*; see the module docstring."""
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
-    files = find_media(root, exclude=outdir)
+    outputs = [outdir] + [Path(p) for p in (opts.html, opts.analysis.get("keyframes_dir"),
+                                            opts.analysis.get("excerpts_dir")) if p is not None]
+    for folder in outputs[1:]:
+        folder.mkdir(parents=True, exist_ok=True)
+    files = find_media(root, exclude=outputs)
     cache = load_cache(outdir)
     okey = options_key(opts)
     tasks = []
     for path in files:
         rel = path.relative_to(root).as_posix()
-        tasks.append(Task(src=str(path), rel=rel, stem=output_stem(rel), outdir=str(outdir), html=opts.html,
+        tasks.append(Task(src=str(path), rel=rel, stem=output_stem(rel), outdir=str(outdir),
+                          html=str(opts.html) if opts.html is not None else None,
                           index=str(opts.index) if opts.index is not None else None, options_key=okey,
-                          cached=cache.get(rel)))
+                          analysis=opts.analysis, cached=cache.get(rel)))
     outcomes: dict[str, Outcome] = {}
     new_cache: dict[str, dict[str, Any]] = {}
     last_save = [time.monotonic()]

@@ -49,7 +49,7 @@ def analyse_still(p: Path, shown: str, max_pixels: int = DEFAULT_MAX_PIXELS):
     scale = min(1.0, 384 / max(w, h))
     thumb = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     pdq, quality = pdq_hex(thumb)
-    report.shots = [Shot(index=0, start_s=0.0, end_s=0.0, keyframe_s=0.0, phash=phash_hex(thumb), pdq=pdq,
+    report.shots = [Shot(index=1, start_s=0.0, end_s=0.0, keyframe_s=0.0, phash=phash_hex(thumb), pdq=pdq,
                          pdq_quality=quality, start_frame=0, end_frame=1)]
     ok, jpg = cv2.imencode(".jpg", cv2.cvtColor(thumb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
     return Analysis(report, {0: jpg.tobytes()} if ok else {})

@@ -343,6 +343,7 @@ class SceneAnalyzer(Analyzer):
         sc.street_seconds = round(totals["street"], 2)
         sc.indoor_seconds = round(totals["indoor"], 2)
         sc.outdoor_seconds = round(totals["outdoor"], 2)
+        sc.unknown_seconds = round(totals["unknown"], 2)
         sc.segments = [s.to_dict() for s in segments]
         sc.model = getattr(self._model, "name", None)
         report.analysis["scenes"] = {"samples": len(samples), "looked_at": self.looked_at,

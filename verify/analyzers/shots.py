@@ -249,7 +249,7 @@ class ShotDetector(Analyzer):
             f1 = starts[i + 1][0] if i + 1 < len(starts) else n_frames
             t0 = round(self.time_of(f0), 3)
             t1 = round(self.time_of(f1), 3) if i + 1 < len(starts) else round(end_time, 3)
-            shots.append(Shot(index=i, start_s=t0, end_s=t1, keyframe_s=t0, start_frame=f0,
+            shots.append(Shot(index=i + 1, start_s=t0, end_s=t1, keyframe_s=t0, start_frame=f0,
                               end_frame=f1, transition=kind))
         return shots
 

@@ -66,16 +66,23 @@ def fingerprint_files(paths: list[Path], store: Store, title: str | None = None,
                      title=title or p.stem, date=date, source=source)
 
 
-def open_references(index: Path | None = None, known: Path | None = None) -> list[ReferenceSet]:
-    """The reference sets to search; raises ``InputError`` when one cannot be opened."""
+def open_references(index: Path | None = None, known: Path | None = None,
+                    default_index: bool = False) -> list[ReferenceSet]:
+    """The reference sets to search; raises ``InputError`` when one cannot be opened.
+
+    *default_index*: *index* is the default one ($VERIFY_INDEX or the user data folder), not named
+    with ``--index``; reports say so.
+    """
     sets: list[ReferenceSet] = []
     if index is not None:
         if not index.is_file():
             raise InputError(str(index), "no such reference index")
         try:
-            sets.append(ReferenceSet(Store(index, create=False), str(index)))
+            refs = ReferenceSet(Store(index, create=False), str(index))
         except IndexError_ as exc:
             raise InputError(str(index), str(exc)) from None
+        refs.default = default_index
+        sets.append(refs)
     if known is not None:
         if not known.exists():
             raise InputError(str(known), "no such file or folder of known footage")

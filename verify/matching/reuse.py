@@ -456,9 +456,17 @@ def add_reuse(report: Report, findings: list[dict[str, Any]], searched: list[Ref
               claimed_date: dt.date | None) -> None:
     """Put the findings, what was searched and the ``reused_footage`` flags into the report."""
     report.reused = findings
+    n_refs, n_prints = sum(len(r.refs) for r in searched), sum(len(r) for r in searched)
+    found = (f"{len(findings)} reused span{'s' if len(findings) != 1 else ''} found" if findings
+             else "no reused footage found")
+    default = any(getattr(r, "default", False) for r in searched)
     report.reference_search = {"searched": True, "index": " + ".join(r.name for r in searched),
-                               "references": sum(len(r.refs) for r in searched),
-                               "fingerprints": sum(len(r) for r in searched)}
+                               "references": n_refs, "fingerprints": n_prints,
+                               "note": (f"searched {n_refs} reference{'s' if n_refs != 1 else ''} "
+                                        f"({n_prints} fingerprints){' in the default index' if default else ''}: "
+                                        f"{found}")}
+    if default:
+        report.reference_search["default_index"] = True
     created = _date(report.metadata.creation_time)
     for f in findings:
         ref = f["ref"]

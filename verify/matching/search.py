@@ -105,6 +105,7 @@ class ReferenceSet:
     def __init__(self, store: Store, name: str, flat_max: int = FLAT_MAX):
         self.store = store
         self.name = name
+        self.default = False  # the default index ($VERIFY_INDEX / user data folder), not named with --index
         on_disk = store.path != ":memory:"
         with store.snapshot():  # the stamp, the references and the fingerprints of one moment
             self.refs: dict[int, RefInfo] = {r.id: r for r in store.refs()}

@@ -36,6 +36,19 @@ def esc(value: Any) -> str:
     return html.escape(visible(value), quote=True)
 
 
+def html_owners(folder: Path, stem: str) -> set[str]:
+    """The source SHA-256 of the page ``<stem>.html`` in *folder* ("?" when it is not a verify page)."""
+    page = folder / f"{stem}.html"
+    if not page.exists():
+        return set()
+    try:
+        head = page.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return {"?"}
+    m = re.search(r'<meta name="verify-source-sha256" content="([0-9a-f]{64})">', head)
+    return {m.group(1) if m else "?"}
+
+
 def json_sha256(report: Report) -> tuple[str, str]:
     """The JSON twin's text (as ``verify --json`` writes it for this report) and its SHA-256."""
     text = dumps(report.to_dict())
@@ -218,6 +231,7 @@ def render_html(report: Report, thumbnails: dict[int, bytes] | None = None,
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="referrer" content="no-referrer">',
         f'<meta name="verify-json-sha256" content="{json_hash}">',
+        f'<meta name="verify-source-sha256" content="{esc(report.file.sha256)}">',
         f"<title>verify: {esc(name)}</title>",
         f"<style>{CSS}</style></head><body><main>",
         f"<h1>{esc(report.file.path)}</h1>",

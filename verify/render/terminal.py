@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from typing import IO
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from ..report import SEVERITY_ORDER, Report
 from .safe import visible
-from .verdict import reference_name, verdict
+from .verdict import reference_name, search_note, verdict
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 _SEVERITY_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
@@ -57,9 +58,18 @@ def scene_lines(report: Report) -> tuple[str, str]:
     elif moving > 0:
         line += f", {moving:.1f} s of it from a moving vehicle"
     other = f"indoor {sc.indoor_seconds or 0.0:.1f} s · other outdoor {sc.outdoor_seconds or 0.0:.1f} s"
+    if sc.unknown_seconds:
+        other += f" · unknown {sc.unknown_seconds:.1f} s"
     if sc.model:
         other += f" · {escape(sc.model)}"
     return line, other
+
+
+def device_name(make: str | None, model: str | None) -> str:
+    """``Canon`` + ``Canon EOS 80D`` -> ``Canon EOS 80D`` (a model that already names its make)."""
+    if make and model and model.lower().startswith(make.strip().lower()):
+        return model
+    return " ".join(x for x in (make, model) if x)
 
 
 def _size(n: int) -> str:
@@ -70,8 +80,30 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def render_summary(report: Report, stream: IO[str] | None = None) -> None:
-    console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=False)
+def render_summary(report: Report, stream: IO[str] | None = None, width: int | None = None) -> None:
+    """The summary on *stream* (a terminal: in colour at its width; else plain text at $COLUMNS or
+    80 columns, without trailing spaces, for CI logs and files)."""
+    out = stream or sys.stdout
+    tty = hasattr(out, "isatty") and out.isatty()
+    console = Console(file=io.StringIO(), highlight=False, soft_wrap=False, force_terminal=tty,
+                      width=width or (Console(file=out).width if tty else _columns()),
+                      color_system="auto" if tty else None)
+    _summary(console, report)
+    text = console.file.getvalue()
+    if not tty:
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    out.write(text)
+    out.flush()
+
+
+def _columns() -> int:
+    try:
+        return max(40, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return 80
+
+
+def _summary(console: Console, report: Report) -> None:
     f, m, md = report.file, report.media, report.metadata
     v = verdict(report)
     console.print(f"[{_VERDICT_STYLE[v.level]}] {escape(v.line)} [/]")
@@ -96,7 +128,7 @@ def render_summary(report: Report, stream: IO[str] | None = None) -> None:
         grid.add_row("created", f"{md.creation_time.replace('T', ' ').replace('Z', ' UTC')}{src}{local}")
     else:
         grid.add_row("created", "[yellow]no creation time in the metadata[/]")
-    device = " ".join(x for x in (md.make, md.model) if x)
+    device = device_name(md.make, md.model)
     bits = [f"device {escape(device)}" if device else None,
             f"software {escape(md.software)}" if md.software else None,
             f"encoder {escape(md.encoder)}" if md.encoder else None]
@@ -130,24 +162,44 @@ def render_summary(report: Report, stream: IO[str] | None = None) -> None:
             grid.add_row("reused", f"[bold red]{clock(r.get('start_s'))}–{clock(r.get('end_s'))}[/] = "
                                    f"{escape(reference_name(r))}{ref_span}{how_text}")
     else:
-        grid.add_row("reused", escape(report.reference_search.get("note", "no reference set was searched")))
+        grid.add_row("reused", escape(search_note(report)))
     written = [s.keyframe for s in report.shots if s.keyframe]
     if written:
         folders = sorted({os.path.dirname(k) or "." for k in written})
         grid.add_row("keyframes", f"{len(written)} JPEG{'s' if len(written) != 1 else ''} in "
-                                  + ", ".join(escape(d) for d in folders))
+                                  + ", ".join(escape(d) for d in folders)
+                                  + f" ({escape(os.path.basename(written[0]))}{', …' if len(written) > 1 else ''})")
     console.print(grid)
     if m.kind != "image" and report.shots:
-        table = Table(show_edge=False, pad_edge=False, box=None, header_style="dim")
-        for col in ("#", "start", "end", "via", "keyframe", "pdq (q)", "file"):
-            table.add_column(col, no_wrap=True)
-        shown = report.shots if len(report.shots) <= 40 else report.shots[:20] + report.shots[-20:]
-        for s in shown:
-            table.add_row(str(s.index), clock(s.start_s), clock(s.end_s), s.transition, clock(s.keyframe_s),
-                          f"{(s.pdq or '')[:12]}… ({s.pdq_quality})" if s.pdq else "-",
-                          escape(s.keyframe or ""))
-        console.print(table)
+        console.print(shots_table(report, console.width))
     console.print()
+
+
+def shots_table(report: Report, width: int = 200) -> Table:
+    """One row per shot; times, transitions and hashes are never cut short (no ``0:0…`` cells).  The
+    keyframe's file name gets a column when the console is wide enough for it (else the keyframes
+    line names the first file and the pattern)."""
+    files = [os.path.basename(s.keyframe) for s in report.shots if s.keyframe]
+    n = len(str(len(report.shots)))
+    fixed = n + 4 * 11 + 9 + 15  # "#", four times of up to 10 characters, "via", "pdq (q)", one space each
+    with_files = bool(files) and width >= fixed + max(len(f) for f in files)
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="dim", padding=(0, 1))
+    table.add_column("#", no_wrap=True, justify="right", min_width=len(str(len(report.shots))))
+    for col in ("start", "end", "via", "keyframe"):
+        table.add_column(col, no_wrap=True, min_width=7 if col != "via" else 5)
+    table.add_column("pdq (q)", no_wrap=True, min_width=14)
+    if with_files:
+        table.add_column("keyframe file", no_wrap=True)
+    shown = report.shots if len(report.shots) <= 40 else report.shots[:20] + report.shots[-20:]
+    for s in shown:
+        row = [str(s.index), clock(s.start_s), clock(s.end_s), s.transition, clock(s.keyframe_s),
+               f"{s.pdq[:8]} ({s.pdq_quality})" if s.pdq else "-"]
+        if with_files:
+            row.append(escape(os.path.basename(s.keyframe)) if s.keyframe else "-")
+        table.add_row(*row)
+    if len(report.shots) > 40:
+        table.caption = f"{len(report.shots) - 40} shots in the middle not shown (all are in the JSON)"
+    return table
 
 
 class ProgressReporter:

@@ -56,6 +56,18 @@ def reference_name(item: dict[str, Any]) -> str:
     return f"{name} ({date})" if date else name
 
 
+def search_note(report: Report) -> str:
+    """What the reference search did, in the report's own words: "searched 2 references (6700
+    fingerprints): no reused footage found", or why nothing was searched."""
+    rs = report.reference_search
+    if rs.get("note"):
+        return str(rs["note"])
+    if rs.get("searched"):
+        return (f"searched {rs.get('references', '?')} references ({rs.get('fingerprints', '?')} fingerprints): "
+                + (f"{len(report.reused)} reused spans found" if report.reused else "no reused footage found"))
+    return "no reference set was searched"
+
+
 def verdict(report: Report) -> Verdict:
     flags = sorted(report.flags, key=lambda f: -SEVERITY_ORDER[f.severity])
     critical = [f for f in flags if f.severity == "critical"]
@@ -90,6 +102,7 @@ def verdict(report: Report) -> Verdict:
         level = "ok"
         headline = "no red flags"
     if not report.reference_search.get("searched"):
-        note = str(report.reference_search.get("note") or "no reference set was searched").rstrip(". ")
-        points.append(f"Not compared with known footage: {note}.")
+        points.append(f"Not compared with known footage: {search_note(report).rstrip('. ')}.")
+    elif not report.reused:
+        points.append(f"Compared with known footage: {search_note(report).rstrip('. ')}.")
     return Verdict(level, headline, points)
