@@ -29,7 +29,8 @@ from verify.render.pictures import reuse_pictures
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "h3", "section", "div", "ul",
                 "li", "dl", "dt", "dd", "code", "span", "small", "table", "tr", "th", "td", "a", "figure", "img",
-                "figcaption", "details", "summary", "pre", "p", "b", "br", "i", "footer"}
+                "figcaption", "details", "summary", "pre", "p", "b", "br", "i", "footer",
+                "label", "input"}  # a checkbox that enlarges a keyframe (CSS only)
 
 HOSTILE = {
     "title": "<script>alert(1)</script>",

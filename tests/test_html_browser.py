@@ -82,3 +82,33 @@ def test_reused_pictures_are_painted(tmp_path):
     rows = np.where((np.abs(png.astype(int) - png[:, :1].astype(int)).sum(axis=2) > 60).sum(axis=1) > 300)[0]
     assert len(rows) > 150  # two pictures ~400 px tall side by side
     assert a.report.file.sha256 in result.dom
+
+
+@pytest.mark.parametrize("width", [1280, 412])
+def test_pages_are_readable_on_a_desktop_and_a_phone(tmp_path, width):
+    """Screenshots at 1280 and 412 px (a phone): no text drawn over other text, no sideways scrolling,
+    keyframes labelled on the timeline apart from the cuts, camera motion drawn, segments in words."""
+    pages = {}
+    for name in ("cuts.mp4", "drive.mp4", "photo.jpg"):
+        a = analysed(name)
+        pages[name] = write_html(render_html(a.report, a.thumbnails), tmp_path / f"{name}.html")
+    report = with_segments_and_reuse(str(FIXTURES / "cup.mp4"))
+    a = analysed("ministry.mp4")
+    pages["reused"] = write_html(render_html(report, a.thumbnails, reuse_pictures(report, FIXTURES / "ministry.mp4")),
+                                 tmp_path / "reused.html")
+    for name, path in pages.items():
+        result = check_html.layout(path, width)
+        (tmp_path / f"{name}-{width}.png").write_bytes(result.screenshot)
+        assert result.overlaps == [], (name, width, result.overlaps)
+        assert result.scroll_width <= width, (name, width, result.scroll_width)
+        png = cv2.imdecode(np.frombuffer(result.screenshot, np.uint8), cv2.IMREAD_COLOR)
+        assert png.shape[1] == width and float(png.std()) > 20
+    text = pages["drive.mp4"].read_text()
+    timeline = text[text.index('id="timeline"'):text.index("<h2>Flags")]
+    assert all(f">K{i}</a>" in timeline for i in (1, 2, 3))  # labelled, in their own row
+    assert 'class="row keyframes"' in timeline and "keyframe of shot 1 (not a cut)" in timeline
+    assert 'class="row camera"' in timeline and "moving (travelling)" in timeline and "fixed camera" in timeline
+    segments = text[text.index('id="segments"'):]
+    segments = segments[:segments.index("</table>")]
+    assert "{" not in segments and "moving (travelling)" in segments and "%" in segments
+    assert 'class="zoom"' in text  # keyframes enlarge on a click, without any script

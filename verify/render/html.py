@@ -28,7 +28,7 @@ from ..atomic import write_text
 from ..report import Report, Shot
 from .json_out import dumps
 from .safe import visible
-from .verdict import clock, reference_name, verdict
+from .verdict import clock, reference_name, search_note, verdict
 
 
 def esc(value: Any) -> str:
@@ -165,7 +165,7 @@ border-color:#f9ab00}.verdict.ok{background:#e6f4ea;border-color:var(--green)}
 .identity dt{color:var(--dim)}.identity dd{margin:0}
 code,.mono{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:13px;word-break:break-all}
 table{border-collapse:collapse;width:100%;font-size:14px}
-th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
+th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
 th{color:var(--dim);font-weight:600}td.meaning{color:var(--dim);font-size:13px}
 .timeline{position:relative;margin:6px 0 2px}
 .row{display:flex;align-items:center;margin:4px 0}.row .lab{width:90px;flex:none;color:var(--dim);font-size:13px}
@@ -174,13 +174,28 @@ overflow:hidden}
 .seg{position:absolute;top:0;bottom:0;overflow:hidden;white-space:nowrap;font-size:11px;line-height:26px;
 padding-left:3px;color:#fff;border-right:1px solid #fff}
 .seg.s0{background:#7b8794}.seg.s1{background:#9aa5b1}.seg.reused{background:var(--red)}
-.kf{position:absolute;top:0;bottom:0;width:2px;background:#1b1b1f;opacity:.55}
+.row.keyframes .bar{height:auto;background:none;border:none;overflow:visible}.kfrow{position:relative}
+.kfdot{position:absolute;top:6px;width:7px;height:7px;margin-left:-3px;border-radius:50%;background:var(--ink)}
+.kf{position:absolute;top:1px;transform:translateX(-50%);font-size:10px;line-height:16px;padding:0 3px;
+border-radius:8px;background:#fff;color:var(--ink);border:1px solid var(--ink);text-decoration:none;white-space:nowrap}
+.kf::before{content:"";position:absolute;left:50%;top:-4px;width:0;height:4px;border-left:1px solid var(--ink)}
 .axis{position:relative;margin-left:90px;height:18px;font-size:11px;color:var(--dim)}
 .axis span{position:absolute;transform:translateX(-50%)}
+.kfkey{display:inline-block;font-style:normal;font-size:10px;line-height:14px;padding:0 3px;margin:0 4px 0 10px;
+border:1px solid var(--ink);border-radius:8px}
 .none{font-size:12px;color:var(--dim);line-height:26px;padding-left:6px}
+.bar.note{height:auto;min-height:26px}.bar.note .none{display:block;line-height:1.35;padding:5px 6px}
 .legend{font-size:12px;color:var(--dim);margin:4px 0 0 90px}
 .legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px;vertical-align:-1px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
+.legend .kfkey{width:auto;height:auto}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px}
+.zoom{cursor:zoom-in;display:block;position:relative}.zoom input{display:none}
+.zoom .hint{display:none}
+.zoom input:checked+img{position:fixed;inset:0;width:100vw;height:100vh;object-fit:contain;background:#000d;
+z-index:10;border:none;border-radius:0;cursor:zoom-out}
+.zoom input:checked~.hint{display:block;position:fixed;z-index:11;bottom:8px;left:0;right:0;text-align:center;
+color:#fff;font-size:13px}
+.scroll{overflow-x:auto}
 figure{margin:0}figure img,.noimg{width:100%;border-radius:4px;border:1px solid var(--line);display:block}
 .noimg{aspect-ratio:16/9;background:var(--bg);color:var(--dim);font-size:12px;display:flex;
 align-items:center;justify-content:center;text-align:center}
@@ -198,6 +213,11 @@ details pre{white-space:pre-wrap;word-break:break-all;max-height:400px;overflow:
 padding:8px;font-size:12px}
 footer{margin-top:30px;font-size:12px;color:var(--dim)}
 @media print{.bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+@media (max-width:600px){main{padding:12px 12px 30px}.verdict .head{font-size:17px}
+.identity{grid-template-columns:1fr}.identity dd{margin-bottom:4px}
+.row .lab{width:62px;font-size:11px}.axis,.legend{margin-left:62px}
+.axis span:nth-child(even){display:none}.grid{grid-template-columns:1fr}.pair{grid-template-columns:1fr}
+table{font-size:13px}th,td{padding:3px 5px}}
 """
 
 # Colours of scene labels; a label not listed gets a stable colour from the palette.
@@ -291,21 +311,36 @@ def _ticks(length: float) -> list[float]:
     return [i * step for i in range(n + 1)]
 
 
+MOTION_WORDS = {"static": "fixed camera", "panning": "panning", "moving": "moving (travelling)"}
+MOTION_COLOURS = {"static": "#80868b", "panning": "#a142f4", "moving": "#00897b"}
+
+
 def _timeline(report: Report) -> str:
+    """Rows over one time axis: shots, their keyframes (labelled K1, K2… in a row of their own, so they
+    cannot pass for cuts), scene labels, camera motion, reused spans."""
     length = _timeline_length(report)
     if length <= 0:
         return ""
     rows = []
-    shots = []
-    for s in report.shots:
+    shots, keyframes = [], []
+    lanes = _lanes([100 * s.keyframe_s / length for s in report.shots])
+    for s, lane in zip(report.shots, lanes):
         tip = (f"shot {s.index}: {clock(s.start_s)}–{clock(s.end_s)}, begins with a {s.transition}, "
                f"keyframe at {clock(s.keyframe_s)}")
         shots.append(f'<div class="seg s{s.index % 2}" style="{_span(s.start_s, s.end_s, length)}" '
                      f'title="{esc(tip)}">{s.index}</div>')
-        shots.append(f'<div class="kf" style="left:{100 * s.keyframe_s / length:.3f}%" '
-                     f'title="keyframe of shot {s.index} at {clock(s.keyframe_s)}"></div>')
+        where = f"left:{100 * s.keyframe_s / length:.3f}%"
+        title = f"keyframe of shot {s.index} at {clock(s.keyframe_s)}"
+        if lane is None:  # no room for a label even on a phone: a dot, named on hover and in the list below
+            keyframes.append(f'<a href="#shot-{s.index}" class="kfdot" style="{where}" title="{title}"></a>')
+        else:
+            keyframes.append(f'<a href="#shot-{s.index}" class="kf" style="{where};top:{1 + 19 * lane}px" '
+                             f'title="{title}">K{s.index}</a>')
     rows.append(("shots", "".join(shots) or '<span class="none">no shots</span>'))
-    segs = []
+    if keyframes:
+        height = 19 * (1 + max((lane for lane in lanes if lane is not None), default=0)) + 2
+        rows.append(("keyframes", f'<div class="kfrow" style="height:{height}px">{"".join(keyframes)}</div>'))
+    segs, motion = [], []
     labels: list[str] = []
     for seg in report.scenes.segments:
         label = str(seg.get("label", "?"))
@@ -315,7 +350,15 @@ def _timeline(report: Report) -> str:
         tip = f"{label}: {clock(start)}–{clock(end)} ({end - start:.1f} s)"
         segs.append(f'<div class="seg" style="{_span(start, end, length)};background:{label_colour(label)}" '
                     f'title="{esc(tip)}">{esc(label)}</div>')
+        if seg.get("motion"):
+            how = str(seg["motion"])
+            word = MOTION_WORDS.get(how, how)
+            motion.append(f'<div class="seg" style="{_span(start, end, length)};'
+                          f'background:{MOTION_COLOURS.get(how, "#5f6368")}" '
+                          f'title="{esc(f"camera {word}: {clock(start)}–{clock(end)}")}">{esc(word)}</div>')
     rows.append(("scenes", "".join(segs) or '<span class="none">no street/indoor labels in this report</span>'))
+    if motion:
+        rows.append(("camera", "".join(motion)))
     reused = []
     for i, r in enumerate(report.reused):
         start, end = float(r.get("start_s", 0)), float(r.get("end_s", 0))
@@ -325,18 +368,46 @@ def _timeline(report: Report) -> str:
     if reused:
         rows.append(("reused", "".join(reused)))
     else:
-        searched = report.reference_search.get("searched")
-        note = "no reused spans found" if searched else "not compared with known footage"
-        rows.append(("reused", f'<span class="none">{note}</span>'))
-    body = "".join(f'<div class="row"><div class="lab">{lab}</div><div class="bar">{inner}</div></div>'
-                   for lab, inner in rows)
-    axis = "".join(f'<span style="left:{100 * t / length:.3f}%">{clock(t)}</span>' for t in _ticks(length))
+        rows.append(("reused", f'<span class="none">{esc(search_note(report))}</span>'))
+    body = "".join(f'<div class="row {lab}"><div class="lab">{lab}</div>'
+                   f'<div class="bar{" note" if inner.startswith("<span class=" + chr(34) + "none") else ""}">'
+                   f"{inner}</div></div>" for lab, inner in rows)
+    axis = "".join(f'<span style="left:{100 * t / length:.3f}%">{_mmss(t)}</span>' for t in _ticks(length))
     legend = "".join(f'<i style="background:{label_colour(lab)}"></i>{esc(lab)}' for lab in labels)
+    if motion:
+        legend += "".join(f'<i style="background:{MOTION_COLOURS[m]}"></i>{MOTION_WORDS[m]}'
+                          for m in MOTION_COLOURS if any(seg.get("motion") == m for seg in report.scenes.segments))
     if report.reused:
         legend += '<i style="background:var(--red)"></i>reused'
+    legend += '<i class="kfkey">K1</i>keyframe of shot 1 (not a cut)'
     return (f'<h2>Timeline <small class="mono">({clock(length)})</small></h2>'
             f'<div class="timeline" id="timeline">{body}<div class="axis">{axis}</div>'
-            + (f'<div class="legend">{legend}</div>' if legend else "") + "</div>")
+            f'<div class="legend">{legend}</div></div>')
+
+
+KF_GAP = 11.0  # per cent of the timeline between two labels in one lane: room for "K10" on a phone's width
+KF_LANES = 3
+
+
+def _lanes(positions: list[float]) -> list[int | None]:
+    """A lane (0, 1, 2) for each keyframe label so that labels in one lane are KF_GAP apart; None
+    when no lane has room (the keyframe is then drawn as an unlabelled dot)."""
+    last = [-1e9] * KF_LANES
+    out: list[int | None] = []
+    for x in positions:
+        lane = next((i for i in range(KF_LANES) if x - last[i] >= KF_GAP), None)
+        if lane is not None:
+            last[lane] = x
+        out.append(lane)
+    return out
+
+
+def _mmss(seconds: float) -> str:
+    """Axis labels: ``1:05`` (``1:02:03`` past an hour), short enough for a phone's width."""
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
 def _kv_table(items: dict[str, Any], skip: tuple[str, ...] = ()) -> str:
@@ -418,17 +489,30 @@ def _shot_caption(s: Shot, kind: str) -> str:
 
 
 def _keyframes(report: Report, thumbnails: dict[int, bytes]) -> str:
+    """Each shot's keyframe, large enough to judge; a click shows it over the whole window (a CSS
+    checkbox, no script), and the full-size JPEG written with --keyframes is linked."""
     if not report.shots:
         return ""
     figs = []
     for s in report.shots:
         cap = _shot_caption(s, report.media.kind)
-        extra = f'<br><span class="mono">{esc(s.keyframe)}</span>' if s.keyframe else ""
-        pdq = f'<br>PDQ <span class="mono">{esc(s.pdq[:16])}…</span> q{s.pdq_quality}' if s.pdq else ""
-        figs.append(f'<figure id="shot-{s.index}">{_img(thumbnails.get(s.start_frame or 0), cap)}'
-                    f"<figcaption>{esc(cap)}{pdq}{extra}</figcaption></figure>")
+        full = (f'<br><a class="mono" href="{esc(_file_href(s.keyframe))}">{esc(s.keyframe)}</a> (full size)'
+                if s.keyframe else "")
+        pdq = f'<br>PDQ <span class="mono">{esc(s.pdq[:16])}…</span> quality {s.pdq_quality}' if s.pdq else ""
+        img = _img(thumbnails.get(s.start_frame or 0), cap)
+        if img.startswith("<img"):
+            img = (f'<label class="zoom" title="click to enlarge"><input type="checkbox">{img}'
+                   '<span class="hint">click to enlarge · click again to close</span></label>')
+        figs.append(f'<figure id="shot-{s.index}">{img}<figcaption>{esc(cap)}{pdq}{full}</figcaption></figure>')
     title = "Keyframes" if report.media.kind != "image" else "Picture"
     return f'<h2>{title} ({len(report.shots)})</h2><div class="grid" id="keyframes">{"".join(figs)}</div>'
+
+
+def _file_href(path: str) -> str:
+    """A link to a file the report names (relative paths stay relative to where verify ran)."""
+    from urllib.parse import quote
+
+    return Path(path).as_uri() if os.path.isabs(path) else quote(path.replace(os.sep, "/"))
 
 
 def _scenes(report: Report) -> str:
@@ -437,7 +521,8 @@ def _scenes(report: Report) -> str:
         return ""
     head = "<h2>Street and indoor segments</h2>"
     totals = [(label, seconds) for label, seconds in (("Street", sc.street_seconds), ("indoor", sc.indoor_seconds),
-                                                      ("outdoor", sc.outdoor_seconds)) if seconds is not None]
+                                                      ("other outdoor", sc.outdoor_seconds),
+                                                      ("unknown", sc.unknown_seconds)) if seconds is not None]
     if totals:
         head += ("<p>" + ", ".join(f"{label}: <b>{seconds:.1f} s</b>" for label, seconds in totals)
                  + f" of {clock(_timeline_length(report))}"
@@ -445,12 +530,13 @@ def _scenes(report: Report) -> str:
     rows = []
     for seg in sc.segments:
         start, end = float(seg.get("start_s", 0)), float(seg.get("end_s", 0))
-        rest = {k: v for k, v in seg.items() if k not in ("label", "start_s", "end_s")}
+        motion = seg.get("motion")
+        conf = seg.get("confidence")
         rows.append(f"<tr><td>{esc(seg.get('label', '?'))}</td><td>{clock(start)}–{clock(end)}</td>"
-                    f"<td>{end - start:.1f} s</td><td>{esc(json.dumps(rest, ensure_ascii=False)) if rest else ''}"
-                    "</td></tr>")
-    table = ("<table><tr><th>label</th><th>span</th><th>length</th><th>details</th></tr>"
-             + "".join(rows) + "</table>") if rows else ""
+                    f"<td>{end - start:.1f} s</td><td>{esc(MOTION_WORDS.get(motion, motion or '—'))}</td>"
+                    f"<td>{f'{100 * float(conf):.0f} %' if conf is not None else '—'}</td></tr>")
+    table = ('<div class="scroll"><table id="segments"><tr><th>label</th><th>span</th><th>length</th>'
+             "<th>camera</th><th>label confidence</th></tr>" + "".join(rows) + "</table></div>") if rows else ""
     return head + table
 
 
