@@ -34,3 +34,20 @@ def analysed(name: str):
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def load_fixture_builder():
+    """fixtures/build.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fixture_build", FIXTURES / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def provenance_files(tmp_path_factory) -> dict[str, Path]:
+    """The signed and generator-marked files of fixtures/build.py's build_provenance, built once a session
+    (about half a second) into a temporary folder: no key or signed file is committed."""
+    return load_fixture_builder().build_provenance(tmp_path_factory.mktemp("provenance"))

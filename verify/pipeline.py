@@ -43,6 +43,8 @@ class Options:
     scene_model: Path | None = None  # a user's ONNX scene model instead of the bundled one (--scene-model)
     every_frame: bool = False  # decode non-reference frames too instead of interpolating them (--every-frame)
     names: Any = None  # names.NameBook shared by the clips of one run (output names never collide)
+    c2pa_trust: str | None = None  # PEM trust anchors for Content Credentials (--c2pa-trust); None: none trusted
+    source: dict[str, Any] | None = None  # where a URL argument was fetched from (provenance.source.fetch)
 
 
 @dataclass
@@ -80,6 +82,10 @@ def analyse(path: str | os.PathLike[str], options: Options | None = None) -> Ana
     from .flags import metadata_flags
 
     metadata_flags(report, options.claimed_date)
+    from .provenance import check_provenance
+
+    report.source = options.source
+    check_provenance(p, report, options.c2pa_trust, options.claimed_date)
     _check_footage(p, analysis, options)
     if options.keyframes_dir is not None and report.shots:
         from .export import write_keyframes
@@ -209,7 +215,8 @@ def _versions() -> dict[str, str]:
             versions[mod] = __import__(mod).__version__
         except (ImportError, AttributeError):
             pass
-    for dist, key in (("Pillow", "pillow"), ("ExifRead", "exifread"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime")):
+    for dist, key in (("Pillow", "pillow"), ("ExifRead", "exifread"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime"),
+                      ("c2pa-python", "c2pa_python"), ("yt-dlp", "yt_dlp")):
         try:
             versions[key] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:

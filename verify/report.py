@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
@@ -31,6 +31,12 @@ FLAG_CODES: dict[str, str] = {
     "repeated_footage": "the same span is shown twice inside the clip",
     "street_from_vehicle": "street footage filmed while travelling",
     "analysis_limited": "--max-duration, --max-frames or --timeout stopped the analysis early",
+    "c2pa_ai_generated": "the file (Content Credentials, XMP or generator tags) says a generator made it",
+    "c2pa_invalid": "Content Credentials no longer match the file: changed after signing",
+    "c2pa_present": "the file carries (or points to) Content Credentials",
+    "c2pa_time_conflict": "the Content Credentials' date conflicts with --claimed-date or the creation time",
+    "uploaded_before_claimed": "the platform says the clip was online before --claimed-date",
+    "platform_reencode": "fetched from a platform that re-encodes uploads",
 }
 
 
@@ -117,10 +123,20 @@ class Scenes:
 
 
 @dataclass
+class Provenance:
+    """Where the file says it comes from, beyond its tags (verify.provenance)."""
+
+    c2pa: dict[str, Any] | None = None  # Content Credentials; None: the file carries no manifest
+    ai_markers: list[dict[str, Any]] = field(default_factory=list)  # {source, value, generator, meaning}
+
+
+@dataclass
 class Report:
     file: FileInfo
     media: MediaInfo
     metadata: Metadata = field(default_factory=Metadata)
+    provenance: Provenance = field(default_factory=Provenance)
+    source: dict[str, Any] | None = None  # where a URL argument was fetched from (verify.provenance.source)
     flags: list[Flag] = field(default_factory=list)
     shots: list[Shot] = field(default_factory=list)
     scenes: Scenes = field(default_factory=Scenes)
@@ -144,7 +160,7 @@ class Report:
         d["tool"] = self.tool or {"name": "verify", "version": __version__}
         d["flags"] = sorted(d["flags"], key=lambda f: -SEVERITY_ORDER[f["severity"]])
         ordered = {"schema_version": SCHEMA_VERSION}
-        for key in ("tool", "file", "media", "metadata", "flags", "shots", "scenes", "reused",
+        for key in ("tool", "file", "source", "media", "metadata", "provenance", "flags", "shots", "scenes", "reused",
                     "reference_search", "analysis"):
             ordered[key] = d[key]
         return ordered
