@@ -29,6 +29,7 @@ from ..flags import describe_gap
 from ..metadata import parse_timestamp
 from ..report import Report
 from .c2pa import AI_SOURCE_TYPES, STATE_MEANINGS
+from .source import GENERIC_EXTRACTORS
 
 
 def _signer(c2pa: dict[str, Any]) -> str:
@@ -180,15 +181,19 @@ def _source_flags(report: Report, claimed_date: date | None) -> None:
         return
     upload = parse_timestamp(str(source.get("upload_time") or "")) if source.get("upload_time") else None
     if claimed_date is not None and upload is not None and (claimed_date - _day(upload)).days > 1:
-        trust = source.get("upload_time_source") or "the platform"
-        low = " (a web server's Last-Modified date: low trust)" if source.get("upload_time_trust") == "low" else ""
+        if source.get("upload_time_trust") == "low":
+            said = (f"The web server at {source.get('url')} says it last wrote this file on {_day(upload)} "
+                    "(its Last-Modified date: low trust, servers reset it when files are copied)")
+        else:
+            said = (f"{source.get('extractor') or 'The platform'} says this clip was published on {_day(upload)} "
+                    f"({source.get('upload_time_source') or 'upload time'})")
         report.add_flag("uploaded_before_claimed", "critical",
-                        f"{trust} says this clip was online on {_day(upload)}{low}, "
+                        f"{said}, "
                         f"{describe_gap(_day(upload), claimed_date)} BEFORE the claimed {claimed_date}: the footage "
                         "is older than claimed.", upload_time=source.get("upload_time"),
                         claimed_date=claimed_date.isoformat(), url=source.get("webpage_url") or source.get("url"),
                         extractor=source.get("extractor"))
-    if source.get("extractor") and source.get("extractor") not in ("generic",):
+    if source.get("extractor") and source.get("extractor") not in GENERIC_EXTRACTORS:
         report.add_flag("platform_reencode", "info",
                         f"This copy was downloaded from {source['extractor']}, which re-encodes uploads: its "
                         "metadata (dates, device, encoder) is the platform's, not the camera's; ask the uploader "
