@@ -197,3 +197,45 @@ def test_manifest_time_against_claimed_date_and_creation_time(provenance_files, 
     [conflict] = flags(report)["c2pa_time_conflict"]
     assert conflict.severity == "warning" and conflict.evidence["against"] == "creation_time"
     assert "2021-11-02" in conflict.message and "2020-10-11" in conflict.message
+
+
+def test_trust_anchor_file_is_checked(provenance_files, tmp_path):
+    from verify.errors import InputError
+    from verify.provenance.c2pa import load_trust_anchors
+
+    assert "BEGIN CERTIFICATE" in load_trust_anchors(provenance_files["test-root.pem"])
+    for name, text in (("garbage.pem", "not a certificate"),
+                       ("broken.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")):
+        (tmp_path / name).write_text(text)
+        with pytest.raises(InputError) as err:
+            load_trust_anchors(tmp_path / name)
+        assert "no PEM certificate" in str(err.value)
+    with pytest.raises(InputError):
+        load_trust_anchors(tmp_path / "missing.pem")
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".webp"])
+def test_xmp_digital_source_type_in_jpeg_and_webp(tmp_path, suffix):
+    """The element form of DigitalSourceType and a generator as CreatorTool; digitalCapture is no mark."""
+    from PIL import Image
+
+    from verify.provenance.ai_markers import still_markers
+
+    def xmp(dst: str, tool: str) -> bytes:
+        return ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                '<rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+                'xmlns:xmp="http://ns.adobe.com/xap/1.0/"><Iptc4xmpExt:DigitalSourceType>'
+                f'http://cv.iptc.org/newscodes/digitalsourcetype/{dst}</Iptc4xmpExt:DigitalSourceType>'
+                f'<xmp:CreatorTool>{tool}</xmp:CreatorTool></rdf:Description></rdf:RDF></x:xmpmeta>').encode()
+
+    with Image.open(FIXTURES / "photo.jpg") as im:
+        small = im.convert("RGB").resize((64, 48))
+    small.save(tmp_path / f"gen{suffix}", xmp=xmp("compositeWithTrainedAlgorithmicMedia", "Adobe Firefly"))
+    small.save(tmp_path / f"cam{suffix}", xmp=xmp("digitalCapture", "Camera firmware 1.2"))
+    found = still_markers(tmp_path / f"gen{suffix}")
+    assert [(m["source"], m["generator"]) for m in found] == [
+        ("xmp:Iptc4xmpExt:DigitalSourceType", None), ("xmp:xmp:CreatorTool", "Adobe Firefly")]
+    assert found[0]["meaning"] == "composited with parts made by a generative model"
+    assert still_markers(tmp_path / f"cam{suffix}") == []
+    report = run(tmp_path / f"gen{suffix}")
+    assert "c2pa_ai_generated" in report.flag_codes()

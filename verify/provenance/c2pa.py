@@ -220,3 +220,28 @@ def c2pa_version() -> str | None:
         return f"{c2pa.__version__} (c2pa-rs {c2pa.sdk_version()})"
     except Exception:  # noqa: BLE001 - a version string is never worth failing a report
         return None
+
+
+def load_trust_anchors(path: str | Path) -> str:
+    """The PEM text of ``--c2pa-trust``: one or more X.509 certificates, checked before any file is read.
+
+    Raises :class:`~verify.errors.InputError` (one line) when the file cannot be read or holds no
+    certificate: a broken anchor list must not make every manifest look invalid.
+    """
+    from cryptography import x509
+
+    from ..errors import InputError
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8", errors="strict")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(p), f"cannot read the trust anchors ({getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        certs = x509.load_pem_x509_certificates(text.encode("utf-8"))
+    except ValueError:
+        certs = []
+    if not certs:
+        raise InputError(str(p), "no PEM certificate in it (--c2pa-trust wants one or more "
+                                 "'-----BEGIN CERTIFICATE-----' blocks)")
+    return text
