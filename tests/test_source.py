@@ -139,7 +139,7 @@ def test_url_analysed_like_a_file_with_its_source(server, tmp_path):
 
     url = f"{server}/clip.mp4"
     options = Options(scenes=False, claimed_date=dt.date(2023, 12, 20))
-    report = analyse_input(url, options, FetchOptions(cache=tmp_path)).report
+    report = analyse_input(url, options, FetchOptions(cache=str(tmp_path))).report
     assert report.source["url"] == url and report.source["upload_time"] == "2020-03-03T10:00:00Z"
     assert report.media.kind == "video" and len(report.file.sha256) == 64
     assert report.to_dict()["source"]["url"] == url
@@ -148,7 +148,7 @@ def test_url_analysed_like_a_file_with_its_source(server, tmp_path):
     assert "platform_reencode" not in report.flag_codes()  # a plain web server does not re-encode
     # within a day of the claimed date: no flag
     same_day = analyse_input(url, Options(scenes=False, claimed_date=dt.date(2020, 3, 4)),
-                             FetchOptions(cache=tmp_path)).report
+                             FetchOptions(cache=str(tmp_path))).report
     assert "uploaded_before_claimed" not in same_day.flag_codes()
 
 

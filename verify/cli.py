@@ -54,16 +54,19 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 @app.command("check", cls=PlainCommand)
 @analysis_options
 def check(
-    clips: Annotated[list[Path], typer.Argument(metavar="CLIP...", help="Video or image files to analyse.",
-                                                show_default=False)],
+    clips: Annotated[list[str], typer.Argument(metavar="CLIP...", help="Video or image files to analyse, or "
+                                                                       "http(s) links to clips (fetched once, "
+                                                                       "then cached).", show_default=False)],
     args: AnalysisArgs,
     json_out: Annotated[Optional[str], typer.Option("--json", metavar="PATH",
                                                     help="Write the JSON report here ('-' = stdout). "
                                                          "One clip: an object; several: a list.")] = None,
 ) -> None:
     """Analyse clips (the default command: `verify CLIP` = `verify check CLIP`)."""
+    from .links import resolve_input
     from .names import NameBook
     from .pipeline import Options, analyse
+    from .provenance.source import is_url
     from .render.json_out import write_json
     from .render.terminal import ProgressReporter, render_summary
 
@@ -78,20 +81,22 @@ def check(
     if args.scene_model is not None and not args.no_scenes:
         _check_scene_model(args.scene_model)
     names = NameBook()
-    for clip in clips:
-        if clip.is_dir():
+    for arg in clips:
+        clip = Path(arg)
+        if not is_url(arg) and clip.is_dir():
             _error(f"{clip}: is a folder; to analyse every video and image in it run "
                    f"`verify scan {clip} --out REPORTS`")
             code = max(code, EXIT_INPUT)
             continue
-        progress = None if args.quiet else ProgressReporter(str(clip))
+        progress = None if args.quiet else ProgressReporter(arg)
         try:
+            clip, source = resolve_input(arg, checked.fetching)
             analysis = analyse(clip, Options(claimed_date=checked.claimed_date, keyframes_dir=args.keyframes,
                                              progress=progress.update if progress else None,
                                              references=references, absolute_paths=args.absolute_paths,
                                              limits=checked.limits, scenes=not args.no_scenes,
                                              scene_model=args.scene_model, every_frame=args.every_frame,
-                                             names=names))
+                                             names=names, c2pa_trust=checked.c2pa_trust, source=source))
         except InputError as exc:
             _error(f"{exc.path}: {exc.problem}")
             code = max(code, EXIT_INPUT)
@@ -211,23 +216,31 @@ def schema() -> None:
 @app.command("scan", cls=PlainCommand)
 @analysis_options
 def scan(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="Folder whose videos and images (at any depth) "
-                                                               "are analysed.", show_default=False)],
     args: AnalysisArgs,
     out: Annotated[Path, typer.Option("--out", metavar="OUTDIR", help="Folder for one JSON report per file "
                                                                      "(and the cache).", show_default=False)],
+    folder: Annotated[Optional[Path], typer.Argument(metavar="DIR", help="Folder whose videos and images (at any "
+                                                                         "depth) are analysed.",
+                                                     show_default=False)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, metavar="N",
                                                 help="Files analysed at once, each in its own process.",
                                                 show_default="number of CPUs")] = None,
     junit: Annotated[Optional[Path], typer.Option("--junit", metavar="FILE",
                                                   help="Write JUnit XML: one test case per file.")] = None,
+    urls: Annotated[Optional[Path], typer.Option("--urls", metavar="FILE",
+                                                 help="Also analyse the clip behind each http(s) link in FILE (one "
+                                                      "a line; # comments), fetched once into the URL cache.")] = None,
 ) -> None:
     """Analyse every video and image below DIR in parallel; unchanged files are skipped next time."""
     from .atomic import write_text
     from .scan import ScanOptions, junit_xml, progress_line, render_table, run_scan
 
     checked = _checked(args)
-    if not folder.is_dir():
+    links = _read_urls(urls) if urls is not None else []
+    if folder is None and urls is None:
+        _error("give a folder to scan (DIR), --urls FILE, or both")
+        raise typer.Exit(EXIT_INPUT)
+    if folder is not None and not folder.is_dir():
         _error(f"{folder}: {'no such folder' if not folder.exists() else 'is not a folder'}")
         raise typer.Exit(EXIT_INPUT)
     if checked.index.location is not None and not Path(checked.index.location).exists():
@@ -247,7 +260,7 @@ def scan(
         print(progress_line(outcome, done, total), file=sys.stderr, flush=True)
 
     try:
-        result = run_scan(folder, out, opts, progress=None if args.quiet else progress)
+        result = run_scan(folder, out, opts, progress=None if args.quiet else progress, urls=links)
     except KeyboardInterrupt:
         _error("scan interrupted (finished files are cached)")
         raise typer.Exit(130) from None
@@ -255,7 +268,8 @@ def scan(
         _error(f"{out}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_INPUT) from None
     if not result.outcomes:
-        print(f"verify: no video or image files below {folder}", file=sys.stderr)
+        print(f"verify: no video or image files below {folder}" if folder is not None
+              else f"verify: no URL in {urls}", file=sys.stderr)
     elif not args.quiet:
         render_table(result)
     fired_on = [o for o in result.outcomes if o.fired]
@@ -270,6 +284,27 @@ def scan(
             _error(f"{junit}: cannot write the JUnit report ({exc.strerror or exc})")
             raise typer.Exit(EXIT_INPUT) from None
     raise typer.Exit(result.exit_code)
+
+
+def _read_urls(path: Path) -> list[str]:
+    """The links of ``--urls FILE``: one a line, blank lines and ``#`` comments skipped (exit 2 on anything else)."""
+    from .provenance.source import is_url
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _error(f"--urls {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})")
+        raise typer.Exit(EXIT_INPUT) from None
+    links = []
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if not is_url(text):
+            _error(f"--urls {path}:{number}: not an http(s) link: {text[:80]}")
+            raise typer.Exit(EXIT_INPUT)
+        links.append(text)
+    return links
 
 
 def _error(message: str) -> None:

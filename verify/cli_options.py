@@ -23,6 +23,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from .dates import DateError, parse_date
 from .failon import FailOnError, parse_fail_on
 from .limits import DEFAULT_MAX_PIXELS, Limits
+from .provenance.source import DEFAULT_MAX_DOWNLOAD_MB, FetchOptions
 
 EXIT_INPUT = 2
 
@@ -80,6 +81,15 @@ _SHARED: dict[str, tuple[Any, Any]] = {
     "every_frame": (Annotated[bool, typer.Option(
         "--every-frame", help="Decode every frame (H.264/HEVC: slower; by default the non-reference frames "
                               "are interpolated).")], False),
+    "c2pa_trust": (Annotated[Optional[Path], typer.Option(
+        "--c2pa-trust", metavar="PEM", help="Trust anchors (PEM certificates) for Content Credentials: a manifest "
+                                            "signed under one is 'trusted' (without: 'valid' = intact, signer "
+                                            "not verified).")], None),
+    "offline": (Annotated[bool, typer.Option(
+        "--offline", help="Never use the network: refuse URL arguments.")], False),
+    "max_download_mb": (Annotated[float, typer.Option(
+        "--max-download-mb", metavar="MB", min=0.001, help="Refuse to download a clip (URL argument) larger "
+                                                           "than this.")], DEFAULT_MAX_DOWNLOAD_MB),
 }
 
 
@@ -104,6 +114,9 @@ class AnalysisArgs:
     scene_model: Path | None = None
     no_scenes: bool = False
     every_frame: bool = False
+    c2pa_trust: Path | None = None
+    offline: bool = False
+    max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB
 
     def checked(self) -> Checked:
         """The values the analysis needs; :class:`OptionError` names the first bad option."""
@@ -124,9 +137,20 @@ class AnalysisArgs:
             raise OptionError("--html -: an HTML report cannot go to stdout; give a file (or a folder)")
         if self.index is not None and self.no_index:
             raise OptionError("--index and --no-index contradict each other")
+        trust = None
+        if self.c2pa_trust is not None:
+            from .errors import InputError
+            from .provenance.c2pa import load_trust_anchors
+
+            try:
+                trust = load_trust_anchors(self.c2pa_trust)
+            except InputError as exc:
+                raise OptionError(f"--c2pa-trust {exc.path}: {exc.problem}") from None
         return Checked(claimed_date=claimed, fail_on=wanted, index=resolve_index(self.index, self.no_index),
                        limits=Limits(max_pixels=self.max_pixels, max_duration_s=self.max_duration,
-                                     max_frames=self.max_frames, timeout_s=self.timeout))
+                                     max_frames=self.max_frames, timeout_s=self.timeout),
+                       c2pa_trust=trust,
+                       fetching=FetchOptions(offline=self.offline, max_download_mb=self.max_download_mb))
 
 
 @dataclass(frozen=True)
@@ -135,6 +159,8 @@ class Checked:
     fail_on: frozenset[str]
     index: IndexChoice
     limits: Limits
+    c2pa_trust: str | None = None  # the PEM text of --c2pa-trust, checked
+    fetching: FetchOptions = FetchOptions()  # how URL arguments are fetched (--offline, --max-download-mb)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ code follows the single-clip rules: 2 when any file could not be analysed, else 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -35,6 +36,7 @@ from . import __version__
 from .failon import fired
 from .hashing import file_sha256
 from .pipeline import IMAGE_EXTENSIONS
+from .provenance.source import is_url
 from .render.safe import visible
 
 VIDEO_EXTENSIONS = {".mp4", ".m4v", ".mov", ".qt", ".mkv", ".webm", ".avi", ".wmv", ".asf", ".flv", ".3gp", ".3g2",
@@ -62,7 +64,8 @@ class ScanOptions:
                                   excerpts_dir=args.excerpts, known=args.known, default_index=checked.index.default,
                                   absolute_paths=args.absolute_paths, limits=checked.limits,
                                   scenes=not args.no_scenes, scene_model=args.scene_model,
-                                  every_frame=args.every_frame)
+                                  every_frame=args.every_frame, c2pa_trust=checked.c2pa_trust,
+                                  fetching=checked.fetching)
         return cls(jobs=jobs, html=args.html, fail_on=checked.fail_on, analysis=analysis,
                    index=Path(checked.index.location) if checked.index.location else None)
 
@@ -70,7 +73,7 @@ class ScanOptions:
 def plain_analysis(claimed_date: Any = None, keyframes_dir: Path | None = None, excerpts_dir: Path | None = None,
                    known: Path | None = None, default_index: bool = False, absolute_paths: bool = False,
                    limits: Any = None, scenes: bool = True, scene_model: Path | None = None,
-                   every_frame: bool = False) -> dict[str, Any]:
+                   every_frame: bool = False, c2pa_trust: str | None = None, fetching: Any = None) -> dict[str, Any]:
     """The analysis options of a scan as plain data (they cross into worker processes and the cache key)."""
     from .limits import Limits
 
@@ -84,7 +87,9 @@ def plain_analysis(claimed_date: Any = None, keyframes_dir: Path | None = None, 
             "default_index": default_index, "absolute_paths": absolute_paths,
             "limits": {"max_pixels": limits.max_pixels, "max_duration_s": limits.max_duration_s,
                        "max_frames": limits.max_frames, "timeout_s": limits.timeout_s},
-            "scenes": scenes, "scene_model": text(scene_model), "every_frame": every_frame}
+            "scenes": scenes, "scene_model": text(scene_model), "every_frame": every_frame,
+            "c2pa_trust": c2pa_trust,  # the PEM text: other anchors, other reports
+            "fetching": dataclasses.asdict(fetching) if fetching is not None else None}
 
 
 @dataclass
@@ -100,6 +105,7 @@ class Task:
     options_key: str  # verify version + options that change the report
     analysis: dict[str, Any] = field(default_factory=dict)  # ScanOptions.analysis
     cached: dict[str, Any] | None = None  # this file's entry in the cache from the last run
+    source: dict[str, Any] | None = None  # set in the worker for a URL (--urls): where it was fetched from
 
 
 @dataclass
@@ -136,6 +142,13 @@ class ScanResult:
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
+
+    def provenance_counts(self) -> tuple[int, int]:
+        """(files marked as AI-generated, files whose Content Credentials no longer validate)."""
+        def having(code: str) -> int:
+            return sum(1 for o in self.outcomes if any(c == code for c, _, _ in o.flags))
+
+        return having("c2pa_ai_generated"), having("c2pa_invalid")
 
 
 # --- finding files and naming outputs ------------------------------------------------------------
@@ -174,7 +187,8 @@ def options_key(opts: ScanOptions) -> str:
     --known footage and every analysis option."""
     blob = json.dumps({"index": index_identity(opts.index) if opts.index is not None else None,
                        "known": known_identity(opts.analysis.get("known")),
-                       "analysis": opts.analysis, "html": opts.html is not None}, sort_keys=True)
+                       "analysis": {k: v for k, v in opts.analysis.items() if k != "fetching"},  # how, not what
+                       "html": opts.html is not None}, sort_keys=True)
     return f"{__version__}:{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
 
 
@@ -239,6 +253,10 @@ def analyse_task(task: Task) -> Outcome:
     outdir = Path(task.outdir)
     json_path, html_path = outdir / f"{task.stem}.json", _html_path(task)
     try:
+        if is_url(task.src):  # --urls: fetched into the URL cache (once), then a file like any other
+            from .provenance.source import FetchOptions, fetch_with
+
+            src, task.source = fetch_with(task.src, FetchOptions(**(task.analysis.get("fetching") or {})))
         try:
             sha = file_sha256(src)
         except OSError as exc:
@@ -274,14 +292,16 @@ def task_options(task: Task) -> Any:
                    index=Path(task.index) if task.index is not None else None,
                    known=Path(a["known"]) if a.get("known") else None, default_index=bool(a.get("default_index")),
                    scenes=a.get("scenes", True), scene_model=Path(a["scene_model"]) if a.get("scene_model") else None,
-                   every_frame=bool(a.get("every_frame")))
+                   every_frame=bool(a.get("every_frame")), c2pa_trust=a.get("c2pa_trust"))
 
 
 def _analyse(task: Task, src: Path, json_path: Path, html_path: Path | None, key: str, started: float) -> Outcome:
     from .pipeline import analyse
     from .render.json_out import write_json
 
-    analysis = analyse(src, task_options(task))
+    options = task_options(task)
+    options.source = task.source
+    analysis = analyse(src, options)
     report = analysis.report
     report.file.path = task.rel  # reports of a scan name files by their path below DIR
     if task.analysis.get("excerpts_dir"):
@@ -357,22 +377,24 @@ def _drain(running: dict[Future[Outcome], Task]) -> None:
             pass
 
 
-def run_scan(root: Path, outdir: Path, opts: ScanOptions, progress: Callable[[Outcome, int, int], None] | None = None,
-             worker: Worker = analyse_task) -> ScanResult:
-    """Scan *root* into *outdir*; see the module docstring."""
+def run_scan(root: Path | None, outdir: Path, opts: ScanOptions,
+             progress: Callable[[Outcome, int, int], None] | None = None,
+             worker: Worker = analyse_task, urls: list[str] | tuple[str, ...] = ()) -> ScanResult:
+    """Scan *root* (and the clips behind *urls*, ``--urls``) into *outdir*; see the module docstring."""
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
     outputs = [outdir] + [Path(p) for p in (opts.html, opts.analysis.get("keyframes_dir"),
                                             opts.analysis.get("excerpts_dir")) if p is not None]
     for folder in outputs[1:]:
         folder.mkdir(parents=True, exist_ok=True)
-    files = find_media(root, exclude=outputs)
+    files = find_media(root, exclude=outputs) if root is not None else []
     cache = load_cache(outdir)
     okey = options_key(opts)
     tasks = []
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        tasks.append(Task(src=str(path), rel=rel, stem=output_stem(rel), outdir=str(outdir),
+    inputs = [(str(path), path.relative_to(root).as_posix()) for path in files]
+    inputs += [(url, url) for url in dict.fromkeys(urls)]  # a URL's reports are named by the URL
+    for src, rel in inputs:
+        tasks.append(Task(src=src, rel=rel, stem=output_stem(rel), outdir=str(outdir),
                           html=str(opts.html) if opts.html is not None else None,
                           index=str(opts.index) if opts.index is not None else None, options_key=okey,
                           analysis=opts.analysis, cached=cache.get(rel)))
@@ -409,7 +431,8 @@ def run_scan(root: Path, outdir: Path, opts: ScanOptions, progress: Callable[[Ou
     finally:  # an interrupted scan keeps what it finished, and the old entries of what it did not reach
         save_cache(outdir, new_cache if complete else {**cache, **new_cache})
     ordered = [outcomes[t.rel] for t in tasks if t.rel in outcomes]
-    return ScanResult(str(root), str(outdir), ordered, round(time.perf_counter() - started, 3), opts.fail_on)
+    where = str(root) if root is not None else f"{len(urls)} URL(s)"
+    return ScanResult(where, str(outdir), ordered, round(time.perf_counter() - started, 3), opts.fail_on)
 
 
 # --- reports of the scan -------------------------------------------------------------------------
@@ -488,6 +511,9 @@ def render_table(result: ScanResult, stream: IO[str] | None = None) -> None:
     n = len(result.outcomes)
     parts = [f"{result.count('analysed')} analysed", f"{result.count('unchanged')} unchanged (skipped)",
              f"{result.count('error')} unreadable"]
+    ai, invalid = result.provenance_counts()
+    if ai or invalid:
+        parts.append(f"{ai} marked as AI-generated, {invalid} with broken Content Credentials")
     n_fired = sum(1 for o in result.outcomes if o.fired)
     line = f"{n} file{'s' if n != 1 else ''}: " + ", ".join(parts)
     if result.fail_on:

@@ -23,6 +23,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,16 @@ DEFAULT_NETWORK_TIMEOUT_S = 30.0
 _SOURCE_JSON = "source.json"
 # yt-dlp extractors for plain web pages and files (not a platform): their time is a server's Last-Modified
 GENERIC_EXTRACTORS = frozenset({"generic", "html5mediaembed"})
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How URL arguments are fetched (plain data: it crosses into scan's worker processes)."""
+
+    cache: str | None = None  # the URL cache (default: $VERIFY_CACHE, else the user cache directory)
+    offline: bool = False  # refuse URLs (--offline)
+    max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB  # --max-download-mb
+    timeout_s: float = DEFAULT_NETWORK_TIMEOUT_S  # network time-out of one request
 
 
 def is_url(text: str) -> bool:
@@ -122,7 +133,7 @@ class _Quiet:
 
 def _reason(message: str, max_mb: float) -> str:
     """One line for a yt-dlp failure."""
-    text = " ".join(str(message).replace("ERROR:", "").split())
+    text = " ".join(str(message).replace("ERROR:", "").split()).split(" (caused by ", 1)[0]
     low = text.lower()
     if "unsupported url" in low or "no video formats" in low or "no media" in low:
         return "no video found at this address"
@@ -158,6 +169,11 @@ def _cached(folder: Path) -> tuple[Path, dict[str, Any]] | None:
     source = dict(record["source"])
     source["cached"] = True
     return media, source
+
+
+def fetch_with(url: str, options: FetchOptions) -> tuple[Path, dict[str, Any]]:
+    return fetch(url, options.cache, offline=options.offline, max_download_mb=options.max_download_mb,
+                 timeout_s=options.timeout_s)
 
 
 def fetch(url: str, cache: str | os.PathLike[str] | None = None, *, offline: bool = False,

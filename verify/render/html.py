@@ -27,6 +27,7 @@ from .. import __version__
 from ..atomic import write_text
 from ..report import Report, Shot
 from .json_out import dumps
+from .provenance import provenance_html
 from .safe import visible
 from .verdict import clock, reference_name, search_note, verdict
 
@@ -263,6 +264,7 @@ def render_html(report: Report, thumbnails: dict[int, bytes] | None = None,
         parts.append(_timeline(report))
     parts.append(_reused(report, pictures))
     parts.append(_flags(report))
+    parts.append(provenance_html(report))
     parts.append(_keyframes(report, thumbnails))
     parts.append(_scenes(report))
     parts.append(_metadata(report))

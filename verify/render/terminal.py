@@ -12,6 +12,7 @@ from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from ..report import SEVERITY_ORDER, Report
+from .provenance import provenance_rows
 from .safe import visible
 from .verdict import reference_name, search_note, verdict
 
@@ -136,6 +137,8 @@ def _summary(console: Console, report: Report) -> None:
         grid.add_row("written by", " · ".join(b for b in bits if b))
     if md.location:
         grid.add_row("location", f"{md.location.lat:.5f}, {md.location.lon:.5f}")
+    for label, text in provenance_rows(report):  # the Provenance section: source, Content Credentials, AI marks
+        grid.add_row(label, escape(text))
     for fl in sorted(report.flags, key=lambda x: -SEVERITY_ORDER[x.severity]):
         style = _SEVERITY_STYLE[fl.severity]
         grid.add_row("flag", f"[{style}]{_SEVERITY_MARK[fl.severity]}{escape(fl.code)}[/]  {escape(fl.message)}")

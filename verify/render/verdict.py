@@ -21,6 +21,10 @@ PHRASES: dict[str, str] = {
     "reencoded": "re-encoded copy, not the camera original",
     "no_creation_time": "no creation time in the metadata",
     "decode_errors": "damaged or truncated stream",
+    "c2pa_ai_generated": "the file says a generator (AI) made it",
+    "c2pa_invalid": "Content Credentials broken: changed after signing",
+    "c2pa_time_conflict": "Content Credentials date conflicts",
+    "uploaded_before_claimed": "online before the claimed date",
 }
 
 
