@@ -60,6 +60,9 @@ def test_url_argument(base_url, tmp_path):
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
     assert report["source"]["url"] == url and report["source"]["upload_time"] == "2020-03-03T10:00:00Z"
+    assert report["file"]["path"] == url
+    cached = tmp_path / report["source"]["cached_file"]
+    assert cached.read_bytes() == CLIP and report["file"]["sha256"] == __import__("hashlib").sha256(CLIP).hexdigest()
     assert any(f["code"] == "uploaded_before_claimed" for f in report["flags"])
     assert list((tmp_path / "urls").iterdir())  # cached under the user's cache folder
     assert "uploaded  " in p.stderr and "2020-03-03T10:00:00Z" in p.stderr  # the summary's Provenance rows

@@ -81,6 +81,7 @@ def test_direct_mp4(server, tmp_path):
     path, source = fetch(f"{server}/clip.mp4", tmp_path)
     assert path.read_bytes() == CLIP
     assert path.parent == url_folder(f"{server}/clip.mp4", tmp_path)
+    assert tmp_path / source["cached_file"] == path
     assert source["url"] == f"{server}/clip.mp4" and source["extractor"] == "generic"
     assert source["upload_time"] == "2020-03-03T10:00:00Z" and source["upload_time_trust"] == "low"
     assert "Last-Modified" in source["upload_time_source"]
@@ -142,7 +143,7 @@ def test_url_analysed_like_a_file_with_its_source(server, tmp_path):
     report = analyse_input(url, options, FetchOptions(cache=str(tmp_path))).report
     assert report.source["url"] == url and report.source["upload_time"] == "2020-03-03T10:00:00Z"
     assert report.media.kind == "video" and len(report.file.sha256) == 64
-    assert report.to_dict()["source"]["url"] == url
+    assert report.to_dict()["source"]["url"] == url and report.file.path == url
     [early] = [f for f in report.flags if f.code == "uploaded_before_claimed"]
     assert early.severity == "critical" and "2020-03-03" in early.message and "low trust" in early.message and "online" not in early.message
     assert "platform_reencode" not in report.flag_codes()  # a plain web server does not re-encode

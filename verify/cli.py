@@ -63,7 +63,7 @@ def check(
                                                          "One clip: an object; several: a list.")] = None,
 ) -> None:
     """Analyse clips (the default command: `verify CLIP` = `verify check CLIP`)."""
-    from .links import resolve_input
+    from .links import name_by_url, resolve_input
     from .names import NameBook
     from .pipeline import Options, analyse
     from .provenance.source import is_url
@@ -113,6 +113,7 @@ def check(
         finally:
             if progress:
                 progress.close()
+        name_by_url(analysis, arg)
         report = analysis.report
         reports.append(report)
         if args.excerpts is not None and not _write_excerpts(clip, report, args.excerpts, names):

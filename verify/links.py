@@ -28,4 +28,12 @@ def resolve_input(arg: str | os.PathLike[str], fetching: FetchOptions | None = N
 def analyse_input(arg: str | os.PathLike[str], options: Options, fetching: FetchOptions | None = None) -> Analysis:
     """Analyse a file, or the clip behind an http(s) URL (downloaded once, then taken from the cache)."""
     path, source = resolve_input(arg, fetching)
-    return analyse(path, dataclasses.replace(options, source=source) if source else options)
+    analysis = analyse(path, dataclasses.replace(options, source=source) if source else options)
+    name_by_url(analysis, arg)
+    return analysis
+
+
+def name_by_url(analysis: Analysis, arg: str | os.PathLike[str]) -> None:
+    """A clip from a link is named in its report by the link (the download's place is ``source.cached_file``)."""
+    if analysis.report.source is not None:
+        analysis.report.file.path = os.fspath(arg)

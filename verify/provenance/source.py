@@ -233,6 +233,7 @@ def fetch(url: str, cache: str | os.PathLike[str] | None = None, *, offline: boo
         if media[0].stat().st_size > limit:
             raise InputError(url, f"the video is larger than --max-download-mb {max_download_mb:g}")
         source = source_of(url, info, fetched_at)
+        source["cached_file"] = f"urls/{folder.name}/{media[0].name}"  # below the cache folder
         (work / _SOURCE_JSON).write_text(json.dumps({"file": media[0].name, "source": source}, indent=2))
         if folder.exists():  # a concurrent fetch of the same URL finished first: keep it
             hit = _cached(folder)
