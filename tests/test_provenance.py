@@ -239,3 +239,16 @@ def test_xmp_digital_source_type_in_jpeg_and_webp(tmp_path, suffix):
     assert still_markers(tmp_path / f"cam{suffix}") == []
     report = run(tmp_path / f"gen{suffix}")
     assert "c2pa_ai_generated" in report.flag_codes()
+
+
+def test_a_manifest_is_metadata_so_the_file_is_not_called_stripped(provenance_files, tmp_path):
+    """edited-signed.jpg has no EXIF left (a Pillow crop) but carries Content Credentials; the same
+    pixels without the manifest are 'stripped'."""
+    from PIL import Image
+
+    report = run(provenance_files["edited-signed.jpg"])
+    assert report.metadata.tags == {} and "metadata_stripped" not in report.flag_codes()
+    with Image.open(provenance_files["edited-signed.jpg"]) as im:
+        im.save(tmp_path / "plain.jpg", quality=85)
+    plain = run(tmp_path / "plain.jpg")
+    assert plain.provenance.c2pa is None and "metadata_stripped" in plain.flag_codes()

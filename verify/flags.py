@@ -273,7 +273,7 @@ def _stripped_flag(report: Report) -> None:
     meaningful = [k for k, v in tags.items()
                   if _bare_key(k) not in STRUCTURAL_KEYS
                   and not (_TIME_KEY.fullmatch(_bare_key(k)) and parse_timestamp(str(v)) is None)]
-    if meaningful:
+    if meaningful or report.provenance.c2pa or report.provenance.ai_markers:  # Content Credentials are metadata
         return
     what = (f"almost no metadata (only {_plural(len(tags), 'structural tag')})" if tags
             else "no metadata at all")

@@ -80,12 +80,12 @@ def analyse(path: str | os.PathLike[str], options: Options | None = None) -> Ana
         raise InputError(str(p), f"read error while hashing ({hasher.error.strerror or hasher.error})")
     report.file.sha256, report.file.size_bytes = hasher.hexdigest, hasher.size
     from .flags import metadata_flags
-
-    metadata_flags(report, options.claimed_date)
-    from .provenance import check_provenance
+    from .provenance import provenance_flags, read_provenance
 
     report.source = options.source
-    check_provenance(p, report, options.c2pa_trust, options.claimed_date)
+    read_provenance(p, report, options.c2pa_trust)  # before the metadata flags: a manifest is metadata too
+    metadata_flags(report, options.claimed_date)
+    provenance_flags(report, options.claimed_date)
     _check_footage(p, analysis, options)
     if options.keyframes_dir is not None and report.shots:
         from .export import write_keyframes

@@ -1,8 +1,9 @@
 """Provenance: Content Credentials (``c2pa.py``), generator marks (``ai_markers.py``), clips
 fetched from a link (``source.py``) and what they mean (``flags.py``).
 
-:func:`check_provenance` fills ``report.provenance`` for a file already analysed and adds the
-provenance flags; the pipeline calls it after the metadata flags.
+:func:`read_provenance` fills ``report.provenance`` for a file already analysed (the pipeline
+calls it before the metadata flags, which take a manifest for metadata) and
+:func:`provenance_flags` adds the provenance flags after them.
 """
 
 from __future__ import annotations
@@ -13,14 +14,20 @@ from pathlib import Path
 from ..report import Report
 
 
-def check_provenance(path: Path, report: Report, trust_pem: str | None = None,
-                     claimed_date: date | None = None) -> None:
+def read_provenance(path: Path, report: Report, trust_pem: str | None = None) -> None:
+    """Fill ``report.provenance``: the file's Content Credentials and its generator marks."""
     from .ai_markers import ai_markers
     from .c2pa import read_c2pa
-    from .flags import provenance_flags
 
     report.provenance.c2pa = read_c2pa(path, trust_pem)
     if report.provenance.c2pa is not None:
         report.provenance.c2pa["trust_anchors"] = bool(trust_pem)
     report.provenance.ai_markers = ai_markers(path, report.media.kind, report.metadata.tags)
-    provenance_flags(report, claimed_date)
+
+
+def provenance_flags(report: Report, claimed_date: date | None = None) -> None:
+    """The provenance flags (see :mod:`verify.provenance.flags`)."""
+    from .flags import provenance_flags as flags
+
+    flags(report, claimed_date)
+
