@@ -252,3 +252,38 @@ def test_a_manifest_is_metadata_so_the_file_is_not_called_stripped(provenance_fi
         im.save(tmp_path / "plain.jpg", quality=85)
     plain = run(tmp_path / "plain.jpg")
     assert plain.provenance.c2pa is None and "metadata_stripped" in plain.flag_codes()
+
+
+def test_generated_ingredient_makes_the_edit_ai_marked(tmp_path):
+    """An editor's manifest over a generated picture: the ingredient's own manifest says trainedAlgorithmicMedia."""
+    from PIL import Image
+
+    build = load_fixture_builder()
+    certs = build.test_certificates(tmp_path)
+    build._c2pa_sign(certs, build._manifest("verify-test-generator 2.0", "gen.jpg",
+                                            [{"action": "c2pa.created",
+                                              "digitalSourceType": build.IPTC + "trainedAlgorithmicMedia"}]),
+                     FIXTURES / "photo.jpg", tmp_path / "gen.jpg", "image/jpeg")
+    with Image.open(tmp_path / "gen.jpg") as im:
+        im.crop((0, 0, 320, 240)).save(tmp_path / "crop.jpg", quality=85)
+    build._c2pa_sign(certs, build._manifest("VerifyTestEditor 3.1", "edit.jpg",
+                                            [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["gen"]}},
+                                             {"action": "c2pa.cropped"}]),
+                     tmp_path / "crop.jpg", tmp_path / "edit.jpg", "image/jpeg",
+                     ingredients=[({"title": "gen.jpg", "relationship": "parentOf", "instance_id": "gen",
+                                    "label": "gen"}, tmp_path / "gen.jpg")])
+    report = run(tmp_path / "edit.jpg")
+    [ingredient] = report.provenance.c2pa["active_manifest"]["ingredients"]
+    assert ingredient["digital_source_types"] == ["trainedAlgorithmicMedia"]
+    [ai] = flags(report)["c2pa_ai_generated"]
+    assert ai.evidence["markers"][0]["origin"] == "c2pa ingredient" and "gen.jpg" in ai.message
+
+
+def test_scan_cache_key_follows_the_trust_anchors(provenance_files, tmp_path):
+    from verify.scan import ScanOptions, options_key, plain_analysis
+
+    root = provenance_files["test-root.pem"].read_text()
+    plain = options_key(ScanOptions(jobs=1))
+    trusted = options_key(ScanOptions(jobs=1, analysis=plain_analysis(c2pa_trust=root)))
+    assert plain != trusted
+    assert options_key(ScanOptions(jobs=1, analysis=plain_analysis(c2pa_trust=root))) == trusted

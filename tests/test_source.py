@@ -167,3 +167,20 @@ def test_platform_source_flags():
     assert "low trust" not in codes["uploaded_before_claimed"].message
     assert "4 years" in codes["uploaded_before_claimed"].message
     assert codes["platform_reencode"].severity == "info" and "youtube" in codes["platform_reencode"].message
+
+
+def test_source_of_a_platform_extractor():
+    """What yt-dlp's platform extractors give (timestamp, or only upload_date) becomes the platform's upload time."""
+    from verify.provenance.source import source_of
+
+    info = {"extractor_key": "Youtube", "extractor": "youtube", "id": "abc", "title": "Flood",
+            "uploader": "Someone", "channel": "Someone's channel", "timestamp": 1548979200, "duration": 12,
+            "webpage_url": "https://www.youtube.com/watch?v=abc", "license": "Creative Commons Attribution license"}
+    source = source_of("https://youtu.be/abc", info, "2026-01-01T00:00:00Z")
+    assert source["extractor"] == "youtube" and source["upload_time"] == "2019-02-01T00:00:00Z"
+    assert source["upload_time_trust"] == "platform" and source["upload_time_source"] == "Youtube (timestamp)"
+    assert source["duration"] == 12.0 and source["license"].startswith("Creative Commons")
+    dated = source_of("https://x/1", {"extractor_key": "Vimeo", "upload_date": "20200105"}, "2026-01-01T00:00:00Z")
+    assert dated["upload_time"] == "2020-01-05" and dated["upload_time_trust"] == "platform"
+    bare = source_of("https://x/2", {"extractor_key": "Vimeo"}, "2026-01-01T00:00:00Z")
+    assert bare["upload_time"] is None and bare["upload_time_trust"] is None
