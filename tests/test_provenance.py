@@ -76,6 +76,8 @@ def test_trust_anchor_makes_the_signer_trusted(provenance_files, tmp_path):
     other = load_fixture_builder().test_certificates(tmp_path)["root"].read_text()
     c2pa = read_c2pa(provenance_files["camera-signed.mp4"], other)
     assert c2pa["state"] == "valid" and "signingCredential.untrusted" in c2pa["validation_status"]
+    [present] = flags(run(provenance_files["camera-signed.mp4"], c2pa_trust=other))["c2pa_present"]
+    assert "does not chain to any of the trust anchors you gave" in present.message
 
 
 def test_ai_generated_clip_is_flagged_critical(provenance_files):

@@ -120,6 +120,9 @@ def _present_flags(report: Report) -> None:
                         claim_generator=manifest.get("claim_generator"), signer=manifest.get("signer"))
         return
     meaning = STATE_MEANINGS.get(state or "", "could not be validated")
+    if state == "valid" and c2pa.get("trust_anchors"):
+        meaning = ("intact, but the signer's certificate does not chain to any of the trust anchors you gave "
+                   "(--c2pa-trust), so the signer's name is only a claim")
     report.add_flag("c2pa_present", "info",
                     f"The file carries Content Credentials (C2PA) written by {generator}, signed by "
                     f"{_signer(c2pa)}: {state or 'unknown'}, {meaning}.",
