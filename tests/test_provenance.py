@@ -289,3 +289,20 @@ def test_scan_cache_key_follows_the_trust_anchors(provenance_files, tmp_path):
     trusted = options_key(ScanOptions(jobs=1, analysis=plain_analysis(c2pa_trust=root)))
     assert plain != trusted
     assert options_key(ScanOptions(jobs=1, analysis=plain_analysis(c2pa_trust=root))) == trusted
+
+
+def test_xmp_in_a_video(tmp_path):
+    """An MP4 with an XMP ``uuid`` box (as Adobe tools write it) whose DigitalSourceType is generative."""
+    import struct
+
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+           'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"/>'
+           '</rdf:RDF></x:xmpmeta>').encode()
+    xmp_uuid = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+    box = struct.pack(">I4s", 8 + 16 + len(xmp), b"uuid") + xmp_uuid + xmp
+    (tmp_path / "gen.mp4").write_bytes((FIXTURES / "drive.mp4").read_bytes() + box)  # a top-level box at the end
+    report = run(tmp_path / "gen.mp4")
+    assert [m["source"] for m in report.provenance.ai_markers] == ["xmp:Iptc4xmpExt:DigitalSourceType"]
+    assert "c2pa_ai_generated" in report.flag_codes() and len(report.shots) == 3  # still read as the same clip
+    assert run(FIXTURES / "drive.mp4").provenance.ai_markers == []

@@ -2,7 +2,8 @@
 
 :func:`ai_markers` returns a list of ``{source, value, generator, meaning}``:
 
-* XMP ``Iptc4xmpExt:DigitalSourceType`` naming generative or algorithmic media
+* XMP ``Iptc4xmpExt:DigitalSourceType`` (in a still, or in the first or last 4 MB of a video)
+  naming generative or algorithmic media
   (``trainedAlgorithmicMedia``, ``compositeWithTrainedAlgorithmicMedia``, ``algorithmicMedia``);
   generators such as Adobe Firefly, OpenAI's and Google's image tools write it;
 * PNG text chunks that Stable Diffusion front ends write: ``parameters`` (AUTOMATIC1111,
@@ -59,7 +60,7 @@ _WRITER_KEY = re.compile(r"software|creatortool|encoder|comment|description|imag
 _DST = re.compile(r'DigitalSourceType(?:\s*=\s*"|>\s*|\s+rdf:resource\s*=\s*")\s*([^"<\s]+)')
 _CREATOR_TOOL = re.compile(r'CreatorTool(?:\s*=\s*"|>\s*)([^"<]+)')
 _MAX_VALUE = 200
-_MAX_XMP_SCAN = 8 << 20  # XMP packets sit near the start of stills; never read more than this
+_MAX_XMP_SCAN = 8 << 20  # XMP packets sit near the start of stills (videos: start or end); never read more
 
 
 def _short(text: str) -> str:
@@ -85,12 +86,51 @@ def _xmp_texts(path: Path, info: dict[str, Any]) -> list[str]:
             texts.append(value)
     if not texts:
         with open(path, "rb") as fh:
-            head = fh.read(_MAX_XMP_SCAN)
-        start = head.find(b"<x:xmpmeta")
-        if start >= 0:
-            end = head.find(b"</x:xmpmeta>", start)
-            texts.append(head[start:end + 12 if end > 0 else start + 65536].decode("utf-8", "replace"))
+            texts = _packets(fh.read(_MAX_XMP_SCAN))
     return texts
+
+
+def _packets(data: bytes) -> list[str]:
+    """Every ``<x:xmpmeta>…</x:xmpmeta>`` packet in *data* (at most 64 KB each)."""
+    found, start = [], data.find(b"<x:xmpmeta")
+    while start >= 0 and len(found) < 16:
+        end = data.find(b"</x:xmpmeta>", start)
+        stop = end + 12 if 0 < end < start + 65536 else start + 65536
+        found.append(data[start:stop].decode("utf-8", "replace"))
+        start = data.find(b"<x:xmpmeta", stop)
+    return found
+
+
+def _xmp_markers(xmp: str) -> list[dict[str, Any]]:
+    markers = []
+    for raw in _DST.findall(xmp):
+        name = source_type_name(raw)
+        if name in AI_SOURCE_TYPES:
+            markers.append({"source": "xmp:Iptc4xmpExt:DigitalSourceType", "value": _short(raw),
+                            "generator": None, "meaning": AI_SOURCE_TYPES[name]})
+    for tool in _CREATOR_TOOL.findall(xmp):
+        gen = generator_named(tool)
+        if gen:
+            markers.append({"source": "xmp:xmp:CreatorTool", "value": _short(tool), "generator": gen,
+                            "meaning": f"the creating tool is a generator ({gen})"})
+    return markers
+
+
+def video_markers(path: str | Path) -> list[dict[str, Any]]:
+    """Generator marks in the XMP of a video (an MP4/MOV ``uuid`` or ``XMP_`` box, a Matroska tag...):
+    the first and the last 4 MB are searched, where containers keep their metadata."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        with open(p, "rb") as fh:
+            head = fh.read(_MAX_XMP_SCAN // 2)
+            tail = b""
+            if size > len(head):
+                fh.seek(max(len(head), size - _MAX_XMP_SCAN // 2))
+                tail = fh.read()
+    except OSError:
+        return []
+    return [m for xmp in _packets(head) + _packets(tail) for m in _xmp_markers(xmp)]
 
 
 def still_markers(path: str | Path) -> list[dict[str, Any]]:
@@ -106,16 +146,7 @@ def still_markers(path: str | Path) -> list[dict[str, Any]]:
     except Exception:  # noqa: BLE001 - the still reader reports unreadable files; here nothing is found
         return markers
     for xmp in _xmp_texts(p, info):
-        for raw in _DST.findall(xmp):
-            name = source_type_name(raw)
-            if name in AI_SOURCE_TYPES:
-                markers.append({"source": "xmp:Iptc4xmpExt:DigitalSourceType", "value": _short(raw),
-                                "generator": None, "meaning": AI_SOURCE_TYPES[name]})
-        for tool in _CREATOR_TOOL.findall(xmp):
-            gen = generator_named(tool)
-            if gen:
-                markers.append({"source": "xmp:xmp:CreatorTool", "value": _short(tool), "generator": gen,
-                                "meaning": f"the creating tool is a generator ({gen})"})
+        markers.extend(_xmp_markers(xmp))
     for key, value in text_chunks.items():
         if not isinstance(value, str):
             continue
@@ -145,10 +176,10 @@ def tag_markers(tags: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def ai_markers(path: str | Path, kind: str, tags: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every generator mark of the file: XMP and PNG chunks for stills, writer tags for both kinds."""
+    """Every generator mark of the file: XMP (and PNG chunks for stills), writer tags."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    for marker in (still_markers(path) if kind == "image" else []) + tag_markers(tags):
+    for marker in (still_markers(path) if kind == "image" else video_markers(path)) + tag_markers(tags):
         if (marker["source"], marker["value"]) not in seen:
             seen.add((marker["source"], marker["value"]))
             out.append(marker)
