@@ -306,3 +306,16 @@ def test_xmp_in_a_video(tmp_path):
     assert [m["source"] for m in report.provenance.ai_markers] == ["xmp:Iptc4xmpExt:DigitalSourceType"]
     assert "c2pa_ai_generated" in report.flag_codes() and len(report.shots) == 3  # still read as the same clip
     assert run(FIXTURES / "drive.mp4").provenance.ai_markers == []
+
+
+def test_an_sdk_failure_costs_only_the_credentials(monkeypatch, provenance_files):
+    import verify.provenance.c2pa as c2pa_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("native library exploded")
+
+    monkeypatch.setattr(c2pa_module, "read_c2pa", broken)
+    report = run(provenance_files["camera-signed.mp4"])
+    assert report.provenance.c2pa is None and "native library exploded" in report.analysis["c2pa_error"]
+    assert len(report.shots) == 1 and len(report.file.sha256) == 64
+    valid_json(report)

@@ -19,7 +19,11 @@ def read_provenance(path: Path, report: Report, trust_pem: str | None = None) ->
     from .ai_markers import ai_markers
     from .c2pa import read_c2pa
 
-    report.provenance.c2pa = read_c2pa(path, trust_pem)
+    try:
+        report.provenance.c2pa = read_c2pa(path, trust_pem)
+    except Exception as exc:  # noqa: BLE001 - an SDK failure must not cost the rest of the report
+        report.provenance.c2pa = None
+        report.analysis["c2pa_error"] = f"Content Credentials could not be read ({type(exc).__name__}: {str(exc)[:160]})"
     if report.provenance.c2pa is not None:
         report.provenance.c2pa["trust_anchors"] = bool(trust_pem)
     report.provenance.ai_markers = ai_markers(path, report.media.kind, report.metadata.tags)
