@@ -10,10 +10,10 @@ Validation states, as a fact-checker should read them:
 
 * ``invalid``: the manifest no longer matches the file (a byte of the picture or sound
   changed after signing, or the signature or its certificate is broken).
-* ``valid``: the file is exactly as it was signed, but the signer's certificate was not
-  checked against a trust list: anyone can make a certificate with any name.
-* ``trusted``: valid, and the signer's certificate chains to a trust anchor the user gave
-  (``--c2pa-trust PEM``).
+* ``valid``: the file is exactly as it was signed, but the signer's certificate does not chain
+  to a trusted root: anyone can make a certificate with any name.
+* ``trusted``: valid, and the signer's certificate chains to a trusted root: one the user gave
+  (``--c2pa-trust PEM``) or one the SDK trusts itself; ``trust_list`` says which list matched.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ AI_SOURCE_TYPES: dict[str, str] = {
 STATE_MEANINGS = {
     "invalid": "changed after signing, or the signature is broken: the manifest no longer matches the file",
     "valid": "intact, signer not verified: the file is as it was signed, but the signer's certificate "
-             "was not checked against a trust list, so the signer's name is only a claim",
-    "trusted": "intact and signed by a certificate that chains to a trust anchor you gave (--c2pa-trust)",
+             "does not chain to a trusted root, so the signer's name is only a claim",
+    "trusted": "intact and signed by a certificate that chains to a trusted root (one you gave with "
+               "--c2pa-trust, or one the C2PA SDK trusts itself)",
 }
 
 _MAX_FIELD = 300  # characters kept of any text taken from a manifest
@@ -128,11 +129,13 @@ def summarise_store(store: dict[str, Any]) -> dict[str, Any]:
     signature = manifest.get("signature_info") or {}
     state = str(store.get("validation_state") or "").lower() or None
     codes = [str(s.get("code")) for s in store.get("validation_status") or [] if isinstance(s, dict) and s.get("code")]
+    results = store.get("validation_results") if isinstance(store.get("validation_results"), dict) else {}
     return {
         "present": True,
         "embedded": True,
         "remote_url": None,
         "state": state if state in STATE_MEANINGS else None,
+        "trust_list": _text(results.get("trustListUri")) if state == "trusted" else None,
         "active_manifest": {
             "label": _text(store.get("active_manifest")),
             "claim_generator": _generator(manifest),
@@ -179,6 +182,7 @@ def _remote_url(path: Path, message: str) -> str | None:
 
 def _empty(error: str | None = None, remote_url: str | None = None) -> dict[str, Any]:
     return {"present": True, "embedded": remote_url is None, "remote_url": remote_url, "state": None,
+            "trust_list": None,
             "active_manifest": None, "validation_status": [], "error": error}
 
 
@@ -245,3 +249,17 @@ def load_trust_anchors(path: str | Path) -> str:
         raise InputError(str(p), "no PEM certificate in it (--c2pa-trust wants one or more "
                                  "'-----BEGIN CERTIFICATE-----' blocks)")
     return text
+
+
+def state_meaning(c2pa: dict[str, Any]) -> str:
+    """What the validation state of ``provenance.c2pa`` means, in words, for this file."""
+    state = c2pa.get("state")
+    if state == "trusted":
+        if c2pa.get("trust_list") == "user_anchors":
+            return ("intact and signed by a certificate that chains to a trust anchor you gave (--c2pa-trust)")
+        listed = f" (trust list: {c2pa['trust_list']})" if c2pa.get("trust_list") else ""
+        return f"intact and signed by a certificate that chains to a root the C2PA SDK trusts itself{listed}"
+    if state == "valid" and c2pa.get("trust_anchors"):
+        return ("intact, but the signer's certificate does not chain to any of the trust anchors you gave "
+                "(--c2pa-trust), so the signer's name is only a claim")
+    return STATE_MEANINGS.get(state or "", "could not be validated")

@@ -28,7 +28,7 @@ from typing import Any
 from ..flags import describe_gap
 from ..metadata import parse_timestamp
 from ..report import Report
-from .c2pa import AI_SOURCE_TYPES, STATE_MEANINGS
+from .c2pa import AI_SOURCE_TYPES, state_meaning
 from .source import GENERIC_EXTRACTORS
 
 
@@ -119,10 +119,7 @@ def _present_flags(report: Report) -> None:
                         "does not describe these bytes.", validation_status=codes, error=c2pa.get("error"),
                         claim_generator=manifest.get("claim_generator"), signer=manifest.get("signer"))
         return
-    meaning = STATE_MEANINGS.get(state or "", "could not be validated")
-    if state == "valid" and c2pa.get("trust_anchors"):
-        meaning = ("intact, but the signer's certificate does not chain to any of the trust anchors you gave "
-                   "(--c2pa-trust), so the signer's name is only a claim")
+    meaning = state_meaning(c2pa)
     report.add_flag("c2pa_present", "info",
                     f"The file carries Content Credentials (C2PA) written by {generator}, signed by "
                     f"{_signer(c2pa)}: {state or 'unknown'}, {meaning}.",

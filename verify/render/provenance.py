@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..provenance.c2pa import AI_SOURCE_TYPES, STATE_MEANINGS
+from ..provenance.c2pa import AI_SOURCE_TYPES, STATE_MEANINGS, state_meaning
 from ..report import Report
 
-_STATE_WORDS = {
-    "valid": "VALID: " + STATE_MEANINGS["valid"],
-    "invalid": "INVALID: " + STATE_MEANINGS["invalid"],
-    "trusted": "TRUSTED: " + STATE_MEANINGS["trusted"],
-}
 
 
 def _signer(manifest: dict[str, Any]) -> str:
@@ -76,9 +71,8 @@ def c2pa_rows(report: Report) -> list[tuple[str, str]]:
                                     f"signed by {_signer(manifest)}"
                                     + (f" at {manifest['signing_time']}" if manifest.get("signing_time") else "")))
     state = c2pa.get("state")
-    words = _STATE_WORDS.get(state or "", f"not validated ({c2pa.get('error') or 'unknown'})")
-    if state == "valid" and c2pa.get("trust_anchors"):
-        words += " (the signer is not among the --c2pa-trust anchors)"
+    words = (f"{state.upper()}: {state_meaning(c2pa)}" if state in STATE_MEANINGS
+             else f"not validated ({c2pa.get('error') or 'unknown'})")
     codes = [c for c in c2pa.get("validation_status") or [] if c != "signingCredential.untrusted"]
     if codes:
         words += f" [{', '.join(codes[:5])}]"
