@@ -50,3 +50,34 @@ def test_hostile_manifest_text_is_escaped(tmp_path):
     page = provenance_html(report)
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "\u202e" not in page and "⟨U+202E⟩" in page
+
+
+def test_provenance_pages_render_cleanly_in_chromium(provenance_files, tmp_path):
+    """Pages with a Provenance section (manifest with an ingredient, a tampered AI clip, a hostile manifest)
+    in headless chromium: no console message, the section is there."""
+    import importlib.util
+    import sys
+
+    import pytest
+
+    from verify.render.html import render_html, write_html
+
+    spec = importlib.util.spec_from_file_location("check_html", FIXTURES.parent / "scripts" / "check_html.py")
+    check_html = importlib.util.module_from_spec(spec)
+    sys.modules["check_html"] = check_html
+    spec.loader.exec_module(check_html)
+    if check_html.find_browser() is None:
+        pytest.skip("no chromium binary on this machine (apt-get install chromium)")
+    build = load_fixture_builder()
+    certs = build.test_certificates(tmp_path)
+    build._c2pa_sign(certs, build._manifest("<img src=x onerror=alert(1)> 1.0", "<b>t</b>",
+                                            [{"action": "c2pa.created", "softwareAgent": "</td><script>x()</script>",
+                                              "digitalSourceType": build.IPTC + "trainedAlgorithmicMedia"}]),
+                     FIXTURES / "photo.jpg", tmp_path / "hostile.jpg", "image/jpeg")
+    for name in ("edited-signed.jpg", "ai-tampered.mp4", "hostile.jpg"):
+        path = provenance_files.get(name, tmp_path / name)
+        analysis = analyse(path, Options(scenes=False))
+        page = write_html(render_html(analysis.report, analysis.thumbnails), tmp_path / f"{name}.html")
+        result = check_html.check_page(page)
+        assert result.console == [], (name, result.console)
+        assert "Provenance" in result.dom and "validation" in result.dom
