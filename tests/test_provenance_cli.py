@@ -119,10 +119,14 @@ def test_scan_counts_and_urls(provenance_files, base_url, tmp_path):
     links = tmp_path / "links.txt"
     links.write_text(f"# clips to check\n{base_url}/clip.mp4\n\n")
     p = verify("scan", folder, "--urls", links, "--out", tmp_path / "out", "--jobs", "1", "--no-scenes",
-               cache=tmp_path / "cache")
+               "--junit", tmp_path / "junit.xml", cache=tmp_path / "cache")
     assert p.returncode == 0, p.stderr
     assert "5 files" in p.stdout
     assert "3 marked as AI-generated, 1 with broken Content Credentials" in " ".join(p.stdout.split())
+    import xml.etree.ElementTree as ET
+
+    props = {p.get("name"): p.get("value") for p in ET.parse(tmp_path / "junit.xml").getroot().iter("property")}
+    assert props["files.ai_generated"] == "3" and props["files.c2pa_invalid"] == "1"
     reports = [json.loads(f.read_text()) for f in (tmp_path / "out").glob("*.json") if not f.name.startswith(".")]
     by_path = {r["file"]["path"]: r for r in reports}
     assert by_path[f"{base_url}/clip.mp4"]["source"]["upload_time"] == "2020-03-03T10:00:00Z"

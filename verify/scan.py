@@ -457,9 +457,11 @@ def junit_xml(result: ScanResult) -> str:
                           timestamp=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
                           hostname=_xml(socket.gethostname()))
     props = ET.SubElement(suite, "properties")
+    ai, invalid = result.provenance_counts()
     for name, value in (("verify.version", __version__),
                         ("fail_on", ",".join(sorted(result.fail_on)) or "(none)"),
-                        ("out", result.outdir)):
+                        ("out", result.outdir),
+                        ("files.ai_generated", str(ai)), ("files.c2pa_invalid", str(invalid))):
         ET.SubElement(props, "property", name=name, value=_xml(value))
     for o in result.outcomes:
         folder = o.rel.rsplit("/", 1)[0] if "/" in o.rel else "."
