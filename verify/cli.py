@@ -95,7 +95,7 @@ def check(
                                              progress=progress.update if progress else None,
                                              references=references, absolute_paths=args.absolute_paths,
                                              limits=checked.limits, scenes=not args.no_scenes,
-                                             scene_model=args.scene_model, every_frame=args.every_frame,
+                                             scene_model=args.scene_model,
                                              names=names, c2pa_trust=checked.c2pa_trust, source=source))
         except InputError as exc:
             _error(f"{exc.path}: {exc.problem}")

@@ -78,9 +78,6 @@ _SHARED: dict[str, tuple[Any, Any]] = {
                                               "sidecar, instead of the bundled one.")], None),
     "no_scenes": (Annotated[bool, typer.Option("--no-scenes", help="Skip the street / indoor / outdoor "
                                                                    "timeline.")], False),
-    "every_frame": (Annotated[bool, typer.Option(
-        "--every-frame", help="Decode every frame (H.264/HEVC: slower; by default the non-reference frames "
-                              "are interpolated).")], False),
     "c2pa_trust": (Annotated[Optional[Path], typer.Option(
         "--c2pa-trust", metavar="PEM", help="Trust anchors (PEM certificates) for Content Credentials: a manifest "
                                             "signed under one is 'trusted' (without: 'valid' = intact, signer "
@@ -113,7 +110,6 @@ class AnalysisArgs:
     absolute_paths: bool = False
     scene_model: Path | None = None
     no_scenes: bool = False
-    every_frame: bool = False
     c2pa_trust: Path | None = None
     offline: bool = False
     max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB

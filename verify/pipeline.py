@@ -41,7 +41,6 @@ class Options:
     references: list[Any] | None = None  # already opened reference sets (matching.search.ReferenceSet)
     scenes: bool = True  # street / indoor / outdoor timeline (--no-scenes turns it off)
     scene_model: Path | None = None  # a user's ONNX scene model instead of the bundled one (--scene-model)
-    every_frame: bool = False  # decode non-reference frames too instead of interpolating them (--every-frame)
     names: Any = None  # names.NameBook shared by the clips of one run (output names never collide)
     c2pa_trust: str | None = None  # PEM trust anchors for Content Credentials (--c2pa-trust); None: none trusted
     source: dict[str, Any] | None = None  # where a URL argument was fetched from (provenance.source.fetch)
@@ -271,7 +270,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
     from .analyzers.fingerprints import FingerprintSampler
     from .analyzers.keyframes import KeyframePicker
     from .analyzers.shots import ShotDetector
-    from .decode import DecodeStats, decode_frames, exact_lumas
+    from .decode import DecodeStats, decode_frames
     from .metadata import video_metadata
 
     try:
@@ -295,16 +294,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
         report = Report(file=FileInfo(shown, "", 0), media=media, metadata=metadata)
         stats = DecodeStats()
 
-        def exact_look(start: float, end: float, size: tuple[int, int]) -> tuple[list[tuple[float, Any]], int]:
-            """Frames start..end (pass time) decoded whole, for the shot detector's exact cuts."""
-            first = stats.first_time or 0.0
-            try:
-                frames, decoded = exact_lumas(p, start + first, end + first, size)
-            except (av.error.FFmpegError, OSError, ValueError):  # the file went away or cannot seek: keep the cut
-                return [], 0
-            return [(t - first, g) for t, g in frames], decoded
-
-        shots = ShotDetector(refine=None if options.every_frame else exact_look)
+        shots = ShotDetector()
         keyframes = KeyframePicker(shots)
         fingerprints = FingerprintSampler()
         analyzers = [shots, keyframes, fingerprints]
@@ -314,8 +304,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
             analyzers.append(SceneAnalyzer(shots, model_path=options.scene_model))  # after shots: reads report.shots
         total = media.duration_s
         progress = (lambda t: options.progress(t, total)) if options.progress else None
-        frames = decode_frames(container, vs, stats, options.limits, heart, progress=progress,
-                               every_frame=options.every_frame)
+        frames = decode_frames(container, vs, stats, options.limits, heart, progress=progress)
         first = next(frames, None)
         if first is None:
             problem = "no video frame could be decoded"
@@ -343,8 +332,9 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                         f"Only {stats.limited} of {media.duration_s:.2f} s were analysed; the rest of the file "
                         "was not looked at.", analysed_s=round(stats.decoded_duration, 3),
                         declared_duration_s=media.duration_s)
-    report.analysis["decode"] = {"frames": stats.frames, "interpolated": stats.interpolated,
-                                 "exact_looks": shots.exact_looks, "cuts_moved": shots.cuts_moved,
+    # every frame is decoded: "interpolated", "exact_looks" and "cuts_moved" (sparse decoding, removed)
+    # stay in the report as 0 for readers of schema 1.0
+    report.analysis["decode"] = {"frames": stats.frames, "interpolated": 0, "exact_looks": 0, "cuts_moved": 0,
                                  "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
                                  "start_s": round(stats.first_time or 0.0, 6), "clock": stats.clock}

@@ -64,7 +64,7 @@ class ScanOptions:
                                   excerpts_dir=args.excerpts, known=args.known, default_index=checked.index.default,
                                   absolute_paths=args.absolute_paths, limits=checked.limits,
                                   scenes=not args.no_scenes, scene_model=args.scene_model,
-                                  every_frame=args.every_frame, c2pa_trust=checked.c2pa_trust,
+                                  c2pa_trust=checked.c2pa_trust,
                                   fetching=checked.fetching)
         return cls(jobs=jobs, html=args.html, fail_on=checked.fail_on, analysis=analysis,
                    index=Path(checked.index.location) if checked.index.location else None)
@@ -73,7 +73,7 @@ class ScanOptions:
 def plain_analysis(claimed_date: Any = None, keyframes_dir: Path | None = None, excerpts_dir: Path | None = None,
                    known: Path | None = None, default_index: bool = False, absolute_paths: bool = False,
                    limits: Any = None, scenes: bool = True, scene_model: Path | None = None,
-                   every_frame: bool = False, c2pa_trust: str | None = None, fetching: Any = None) -> dict[str, Any]:
+                   c2pa_trust: str | None = None, fetching: Any = None) -> dict[str, Any]:
     """The analysis options of a scan as plain data (they cross into worker processes and the cache key)."""
     from .limits import Limits
 
@@ -87,7 +87,7 @@ def plain_analysis(claimed_date: Any = None, keyframes_dir: Path | None = None, 
             "default_index": default_index, "absolute_paths": absolute_paths,
             "limits": {"max_pixels": limits.max_pixels, "max_duration_s": limits.max_duration_s,
                        "max_frames": limits.max_frames, "timeout_s": limits.timeout_s},
-            "scenes": scenes, "scene_model": text(scene_model), "every_frame": every_frame,
+            "scenes": scenes, "scene_model": text(scene_model),
             "c2pa_trust": c2pa_trust,  # the PEM text: other anchors, other reports
             "fetching": dataclasses.asdict(fetching) if fetching is not None else None}
 
@@ -292,7 +292,7 @@ def task_options(task: Task) -> Any:
                    index=Path(task.index) if task.index is not None else None,
                    known=Path(a["known"]) if a.get("known") else None, default_index=bool(a.get("default_index")),
                    scenes=a.get("scenes", True), scene_model=Path(a["scene_model"]) if a.get("scene_model") else None,
-                   every_frame=bool(a.get("every_frame")), c2pa_trust=a.get("c2pa_trust"))
+                   c2pa_trust=a.get("c2pa_trust"))
 
 
 def _analyse(task: Task, src: Path, json_path: Path, html_path: Path | None, key: str, started: float) -> Outcome:

@@ -54,7 +54,6 @@ class KeyframePicker(Analyzer):
         self._cands: list[Candidate] = []
         self._chosen: dict[int, Keyframe] = {}  # by start frame of the shot
         self._take_next = False
-        self._owed = False  # a candidate was due on an interpolated frame
         self._done_until = 0  # frames before this belong to shots already decided
 
     def start(self, info: StreamInfo) -> None:
@@ -64,10 +63,7 @@ class KeyframePicker(Analyzer):
     def process(self, frame: Frame) -> None:
         wanted = frame.index % self.stride == 0 or self._take_next or self.shots.possible_cut_now
         self._take_next = self.shots.possible_cut_now
-        # candidates are decoded frames: a frame due but interpolated passes its turn to the next
-        take = frame.decoded and (wanted or self._owed)
-        self._owed = not frame.decoded and (wanted or self._owed)
-        if take:
+        if wanted:
             rgb = frame.rgb()
             gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             sharp = float(cv2.Laplacian(gray, cv2.CV_32F).var())

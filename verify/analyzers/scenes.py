@@ -128,9 +128,6 @@ class SceneAnalyzer(Analyzer):
         self._take_next = self.shots.possible_cut_now
         if not take:
             return
-        if not frame.decoded:  # samples are decoded frames: the next one takes this turn
-            self._take_next = self._take_next or after_cut
-            return
         if after_cut:  # a new shot starts its own schedule: no extra samples, none more than interval apart
             self._next_t = frame.t + self.interval
         while self._next_t <= frame.t:

@@ -15,17 +15,13 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
 
 The per-frame global translation is kept (``motion``) for camera-motion analysis.
 
-Frames that sparse decoding interpolated (``Frame.decoded`` False, see ``verify/decode.py``) carry no
-evidence of their own: changes are measured between decoded frames (across an interpolated stretch,
-from the decoded frame before it, so a cut inside the stretch lands on the decoded frame that ends
-it), a dissolve must show in decoded frames, and the motion across a stretch is that between its
-decoded ends, shared evenly.
+Every frame of the stream is decoded and looked at (``verify/decode.py``): a boundary's frame is the
+first frame of the new shot, its time that frame's presentation time.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -47,11 +43,6 @@ FLASH_GAIN = 8.0
 DUPLICATE_DIFF = 0.6
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
-
-#: ``refine(start_s, end_s, (w, h))`` -> (every frame's (time, w x h luma) from start to end, frames decoded)
-Refine = Callable[[float, float, tuple[int, int]], tuple[list[tuple[float, np.ndarray]], int]]
-EXACT_LOOK_BUDGET = 0.2  # at most this share of the clip's frames decoded again for exact cuts...
-EXACT_LOOK_FRAMES = 600  # ...or this many, if more
 
 
 @dataclass
@@ -87,11 +78,7 @@ def _dist(a: _Feat, b: _Feat) -> float:
 class ShotDetector(Analyzer):
     name = "shots"
 
-    def __init__(self, refine: Refine | None = None) -> None:
-        self.refine = refine  # the exact look at an interpolated stretch (see _place_inexact_cuts)
-        self.exact_looks = 0  # interpolated stretches decoded again for a cut
-        self.cuts_moved = 0  # cuts the exact look moved
-        self._inexact: list[tuple[int, dict[int, float]]] = []  # (cut frame, times of the stretch's frames)
+    def __init__(self) -> None:
         self.fps = 25.0
         self.lookahead = 10
         self.windows: list[int] = []
@@ -115,9 +102,6 @@ class ShotDetector(Analyzer):
         self.motion_dy = array("f")
         self.width = 64
         self.possible_cut_now = False
-        self._last_decoded = -1
-        self._feats_decoded: dict[int, bool] = {}
-        self._stretch: tuple[tuple[int, int], tuple[float, float, float, int]] = ((-1, -1), (0.0, 0.0, 0.0, 1))
 
     # -- streaming -----------------------------------------------------------------------------
     def start(self, info: StreamInfo) -> None:
@@ -130,34 +114,23 @@ class ShotDetector(Analyzer):
         n = frame.index
         f = _Feat(frame.gray, frame.t)
         self._feats[n] = f
-        self._feats_decoded[n] = frame.decoded
+        if n == 0:
+            self._times[0] = frame.t  # the first shot starts at the first frame (after 0 in some AVI, MPEG-TS)
         self._n = n
         self._last_t = frame.t
         self.width = frame.gray.shape[1]
         self.possible_cut_now = False
         if n > 0 and (n - 1) in self._feats:
-            span = self._span(frame, f)
-            if span is not None:  # an interpolated stretch or the decoded frame that ends it
-                _, dx, dy, steps = span
-                dx, dy = dx / steps, dy / steps
-            if frame.decoded:
-                # a change is measured between decoded frames: from the one before, or across the
-                # interpolated stretch before this frame (a cut inside it lands here)
-                if span is not None:
-                    ref, d = self._feats[self._last_decoded], span[0]
-                else:
-                    ref = self._feats[n - 1]
-                    d, dx, dy = self._motion_compensated_diff(ref, f)
-                self._dmc[n] = d
-                self._dh[n] = 0.5 * float(np.abs(ref.hist - f.hist).sum())
-                k = max(5, int(round(self.fps * 0.4)))
-                level = _level([self._dmc[i] for i in range(n - k, n) if i in self._dmc])
-                self.possible_cut_now = (d >= CUT_ABS and d >= CUT_RATIO * level + CUT_MARGIN) or self._dh[n] >= HIST_JUMP
+            ref = self._feats[n - 1]
+            d, dx, dy = self._motion_compensated_diff(ref, f)
+            self._dmc[n] = d
+            self._dh[n] = 0.5 * float(np.abs(ref.hist - f.hist).sum())
+            k = max(5, int(round(self.fps * 0.4)))
+            level = _level([self._dmc[i] for i in range(n - k, n) if i in self._dmc])
+            self.possible_cut_now = (d >= CUT_ABS and d >= CUT_RATIO * level + CUT_MARGIN) or self._dh[n] >= HIST_JUMP
             self.motion_t.append(frame.t)
             self.motion_dx.append(dx)
             self.motion_dy.append(dy)
-        if frame.decoded:
-            self._last_decoded = n
         while self._next <= n - self.lookahead:
             self._decide(self._next)
             self._next += 1
@@ -168,37 +141,7 @@ class ShotDetector(Analyzer):
             self._decide(self._next)
             self._next += 1
         self._close_flat_run(self._n + 1, at_end=True)
-        self._place_inexact_cuts()
         report.shots = self.shots(self._n + 1, self._last_t + 1.0 / self.fps)
-
-    def _place_inexact_cuts(self) -> None:
-        """Cuts found after an interpolated stretch (sparse decoding) are placed exactly: the
-        stretch is decoded again whole (``refine``), and the cut goes to the frame after the
-        largest change.  At most ``EXACT_LOOK_BUDGET`` of the clip's frames (or ``EXACT_LOOK_FRAMES``)
-        are decoded so."""
-        if self.refine is None or not self._inexact:
-            return
-        budget = max(EXACT_LOOK_FRAMES, int(EXACT_LOOK_BUDGET * (self._n + 1)))
-        h, w = next(iter(self._feats.values())).pic.shape  # the analysis picture's size
-        for t, times in self._inexact:
-            if budget <= 0:
-                break
-            first, last = min(times), max(times)
-            frames, decoded = self.refine(times[first], times[last], (w, h))
-            budget -= decoded
-            self.exact_looks += 1
-            if len(frames) < 2:
-                continue
-            pics = [g.astype(np.float32) for _, g in frames]
-            diffs = [cv2.norm(a, b, cv2.NORM_L1) for a, b in zip(pics, pics[1:])]
-            at = frames[1 + int(np.argmax(diffs))][0]
-            frame = min(times, key=lambda i: abs(times[i] - at))
-            if frame == t or frame == first or abs(times[frame] - at) > 0.5 / self.fps:
-                continue
-            self._cuts = [Boundary(frame, "cut", frame, frame, b.score) if b.frame == t and b.kind == "cut" else b
-                          for b in self._cuts]
-            self._times[frame] = times[frame]
-            self.cuts_moved += 1
 
     # -- results -------------------------------------------------------------------------------
     def boundaries(self, settled_before: int | None = None) -> list[Boundary]:
@@ -274,36 +217,8 @@ class ShotDetector(Analyzer):
         comp = float(inner.mean()) if inner.size else plain
         return min(plain, comp), dx, dy
 
-    def _decoded_next(self, t: int, step: int) -> int:
-        """The nearest decoded frame after (``step`` 1) or before (-1) frame ``t``, within the frames
-        kept; interpolated frames (sparse decoding) are passed over."""
-        i = t + step
-        while self._feats_decoded.get(i) is False:
-            i += step
-        return i
-
-    def _span(self, frame: Frame, f: _Feat) -> tuple[float, float, float, int] | None:
-        """For a frame in a stretch that sparse decoding interpolated, or the decoded frame ending
-        one: the change between the decoded frames on either side (motion-compensated difference,
-        global shift, frames apart), measured once per stretch; None elsewhere."""
-        if frame.decoded:
-            if self._last_decoded < 0 or self._last_decoded == frame.index - 1:
-                return None
-            key, after = (self._last_decoded, frame.index), None
-        else:
-            assert frame.between is not None
-            before, after = frame.between
-            key = (before.index, after.index)
-        if key != self._stretch[0]:
-            fa = self._feats.get(key[0])
-            if fa is None:
-                return None
-            fb = f if after is None else _Feat(after.gray, after.t)  # the stretch's end, not processed yet
-            self._stretch = (key, (*self._motion_compensated_diff(fa, fb), key[1] - key[0]))
-        return self._stretch[1]
-
     def _forget(self, before: int) -> None:
-        for d in (self._feats, self._dmc, self._dh, self._feats_decoded):
+        for d in (self._feats, self._dmc, self._dh):
             for k in [k for k in d if k < before]:
                 del d[k]
 
@@ -323,8 +238,8 @@ class ShotDetector(Analyzer):
         return max(_level(left), _level(right))
 
     def _check_cut(self, t: int) -> None:
-        d = self._dmc.get(t)  # only decoded frames have one
-        before = self._decoded_next(t, -1)
+        d = self._dmc.get(t)
+        before = t - 1
         prev = self._feats.get(before)
         if d is None or prev is None or prev.flat:
             return
@@ -334,15 +249,13 @@ class ShotDetector(Analyzer):
         if not (spike or jump):
             return
         # keep only the strongest of adjacent spikes
-        if self._dmc.get(self._decoded_next(t, 1), 0.0) > d or self._last_cut == before:
+        if self._dmc.get(t + 1, 0.0) > d or self._last_cut == before:
             return
         if self._is_transient(t, d, level):
             return
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
-        if before < t - 1:  # the cut lies somewhere after ``before``: its frame is for the exact look
-            self._inexact.append((t, {i: self._feats[i].t for i in range(before, t + 1) if i in self._feats}))
 
     def _is_transient(self, t: int, d: float, level: float) -> bool:
         """A flash or a glitch rather than a cut: the picture from before comes back within ~0.2 s.
@@ -353,7 +266,7 @@ class ShotDetector(Analyzer):
         span = max(3, int(round(self.fps * 0.2)))
         near = max(0.35 * d, 2.0 * level + 3.0)
         for k in range(1, span + 1):  # t starts the transient: does the old picture come back?
-            before, later = self._feats.get(self._decoded_next(t, -1)), self._feats.get(t + k)
+            before, later = self._feats.get(t - 1), self._feats.get(t + k)
             if before is not None and later is not None and _dist(before, later) <= near \
                     and self._transient_between(t - 1, t + k):
                 return True
@@ -365,7 +278,7 @@ class ShotDetector(Analyzer):
         return False
 
     def _transient_between(self, i: int, j: int) -> bool:
-        middle = [self._feats[m] for m in range(i + 1, j) if m in self._feats and self._feats_decoded.get(m, True)]
+        middle = [self._feats[m] for m in range(i + 1, j) if m in self._feats]
         if len(middle) <= 1:
             return True
         ref = self._feats[i]
@@ -390,18 +303,10 @@ class ShotDetector(Analyzer):
             before = self._feats.get(a - 2)
             if before is not None and _dist(before, fa) > 0.45 * big:
                 continue
-            # evidence comes from decoded frames only: an interpolated frame is a blend by construction
-            real = [i for i in range(a + 1, t) if self._feats_decoded.get(i, True)]
-            if len(real) < 3:
-                continue
-
-            def near(i: int) -> int:
-                return min(real, key=lambda r: abs(r - i))  # noqa: B023 - used at once
-
-            mid_alpha, mid_resid = _blend_one(fa.pic, ft.pic, self._feats[near(a + w // 2)].pic)
+            mid_alpha, mid_resid = _blend_one(fa.pic, ft.pic, self._feats[a + w // 2].pic)
             if not 0.2 <= mid_alpha <= 0.8 or mid_resid > DISSOLVE_MAX_RESIDUAL:
                 continue
-            quarters = [self._feats[near(a + w * k // 4)].pic for k in (1, 2, 3)]
+            quarters = [self._feats[a + w * k // 4].pic for k in (1, 2, 3)]
             fit = _blend_fit(fa.pic, ft.pic, quarters)
             if fit is None or not _blend_shape(fit[0]) or float(fit[1].max()) > DISSOLVE_MAX_RESIDUAL:
                 continue
@@ -409,7 +314,7 @@ class ShotDetector(Analyzer):
                 continue
             if _corr(fa.pic, ft.pic) > SAME_PICTURE_CORR:
                 continue
-            frames = [a, *real, t]
+            frames = list(range(a, t + 1))
             alphas, resid = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in frames])
             inside = resid[1:-1]
             if inside.size == 0 or float(np.max(inside)) > DISSOLVE_MAX_RESIDUAL:

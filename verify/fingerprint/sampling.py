@@ -128,22 +128,17 @@ def sample_stride(fps: float, per_second: float = SAMPLES_PER_SECOND) -> int:
 
 
 class Sampler:
-    """Keeps a grey thumbnail of every ``sample_stride(fps)``-th frame (about four a second), or of the
-    first decoded frame after it when that one was interpolated (``Frame.decoded``)."""
+    """Keeps a grey thumbnail of every ``sample_stride(fps)``-th frame (about four a second)."""
 
     def __init__(self, fps: float, display: tuple[int, int], per_second: float = SAMPLES_PER_SECOND):
         self.samples = Samples(fps=fps, display=display, thumbs=ThumbStore())
         self.stride = sample_stride(fps, per_second)
-        self._owed = False
 
     def feed(self, frame: Frame) -> np.ndarray | None:
         """Take ``frame`` as a sample if it is due; the thumbnail kept, if one was."""
         self.samples.duration_s = frame.t
-        if frame.index % self.stride == 0:
-            self._owed = True
-        if not (self._owed and frame.decoded):  # a sample due on an interpolated frame: the next decoded one
+        if frame.index % self.stride != 0:
             return None
-        self._owed = False
         thumb = grey_thumb(frame.rgb())
         self.samples.t.append(frame.t)
         self.samples.thumbs.append(thumb)
@@ -176,10 +171,7 @@ def sample_file(path: str | Path, per_second: float = REF_SAMPLES_PER_SECOND) ->
         vs = container.streams.video[0]
         rate = stream_rate(vs)
         sampler: Sampler | None = None
-        # every frame decoded: known footage is sampled on a regular grid (indexed once; the motion
-        # checks compare clip and reference pictures at mapped times, and a reference sample moved
-        # to the next decoded frame costs them agreement)
-        for frame in decode_frames(container, vs, DecodeStats(), every_frame=True):
+        for frame in decode_frames(container, vs, DecodeStats()):
             if sampler is None:
                 sampler = Sampler(float(rate) if rate else 25.0, frame.display, per_second)
             sampler.feed(frame)
