@@ -60,7 +60,7 @@ class MediaInfo:
     kind: Literal["video", "image"] = "video"
     coded_width: int | None = None
     coded_height: int | None = None
-    frame_count: int | None = None  # frames the pass produced (decoded or interpolated: analysis.decode)
+    frame_count: int | None = None  # frames the pass decoded (every frame)
     decoded_duration_s: float | None = None  # how far the stream actually decoded
     pixel_format: str | None = None
     bit_rate: int | None = None

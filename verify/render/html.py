@@ -83,8 +83,7 @@ MEDIA_FIELDS: list[tuple[str, str, str]] = [  # (key, label, meaning)
     ("size", "picture size", "As displayed (rotation and pixel aspect applied)."),
     ("coded_size", "stored size", "As stored in the stream, before rotation."),
     ("fps", "frame rate", "Average frames per second."),
-    ("frame_count", "frames", "Frames the decode pass produced: decoded, or interpolated where sparse "
-                              "decoding left a non-reference frame undecoded (see the analysis facts)."),
+    ("frame_count", "frames", "Frames decoded and looked at: every frame of the video stream."),
     ("video_codec", "video codec", "How the picture is compressed."),
     ("pixel_format", "pixel format", "How colour is stored."),
     ("bit_rate", "bit rate", "Average bits per second; platform re-encodes usually lower it."),

