@@ -1,7 +1,12 @@
 """Speed and memory benchmark of the ``verify`` CLI against two baselines.
 
-What it measures, on one >= 60 s 1920x1080 30 fps H.264 clip made from the real
-footage in ``fixtures/`` (see "The clip" below):
+It times four kinds of stream (``KINDS``), each made once from one >= 60 s 1920x1080 30 fps
+H.264 clip built from the real footage in ``fixtures/`` (see "The clip" below): that clip
+itself (x264 with B-frames), H.264 without B-frames at 16 Mb/s (IPPP, as phones record), HEVC
+without B-frames at 8 Mb/s (as iPhones record) and 720p VP9 in WebM (as platforms serve it).
+``--kinds`` picks some; PySceneDetect runs on the first kind only.
+
+What it measures, on each:
 
 1. ``verify CLIP --json TMP --quiet``: wall time of the whole command, and the peak
    resident memory (max RSS) of that child process, taken from ``os.wait4``;
@@ -23,7 +28,8 @@ Exit status: 0 when every target passes, 1 when one fails (or verify failed to r
 
 How to run, from the repository root::
 
-    .venv/bin/python benchmarks/speed.py                   # 3 interleaved rounds
+    .venv/bin/python benchmarks/speed.py                   # 3 interleaved rounds, four kinds
+    .venv/bin/python benchmarks/speed.py --kinds h264-ippp-1080p,vp9-720p
     .venv/bin/python benchmarks/speed.py --repeat 1 --out results.json
     .venv/bin/python benchmarks/speed.py --clip other.mp4  # time an existing clip
 
@@ -104,6 +110,21 @@ VIEWS = (
 GAP_SECONDS = 0.8  # skipped between two pieces of one source: a jump in time too
 EDGE_SECONDS = 0.25  # kept clear of a source's end (seeking/EOF slack)
 CODEC, PRESET, CRF, PIX_FMT = "libx264", "veryfast", 23, "yuv420p"
+
+# The kinds of stream timed, each made once from the clip above (the first is the clip itself):
+# name -> (what it stands for, ffmpeg arguments of the re-encode)
+KINDS: dict[str, tuple[str, list[str]]] = {
+    "x264-bframes-1080p": ("1080p H.264 with B-frames (x264 veryfast, as above)", []),
+    "h264-ippp-1080p": ("1080p H.264 without B-frames at 16 Mb/s (IPPP..., as phones record)",
+                        ["-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-b:v", "16M", "-maxrate", "20M",
+                         "-bufsize", "20M", "-g", "60", "-pix_fmt", PIX_FMT]),
+    "hevc-ippp-1080p": ("1080p HEVC without B-frames at 8 Mb/s (as iPhones record)",
+                        ["-c:v", "libx265", "-preset", "ultrafast", "-b:v", "8M", "-pix_fmt", PIX_FMT,
+                         "-x265-params", "bframes=0:keyint=60:log-level=error", "-tag:v", "hvc1"]),
+    "vp9-720p": ("720p VP9 in WebM (as a video platform serves it)",
+                 ["-vf", "scale=1280:720", "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "32", "-deadline", "realtime",
+                  "-cpu-used", "8", "-row-mt", "1", "-pix_fmt", PIX_FMT]),
+}
 
 
 @dataclass(frozen=True)
@@ -367,6 +388,30 @@ def ensure_clip() -> tuple[Path, dict[str, Any]]:
     return clip, info
 
 
+def ensure_kind(kind: str, base: Path) -> Path:
+    """The benchmark clip re-encoded as ``kind`` (cached beside it, named by its recipe)."""
+    _, args = KINDS[kind]
+    if not args:
+        return base
+    digest = hashlib.sha256(json.dumps([base.name, args]).encode()).hexdigest()[:12]
+    suffix = ".webm" if "libvpx-vp9" in args else ".mp4"
+    clip = CACHE / f"{kind}-{digest}{suffix}"
+    if clip.is_file():
+        return clip
+    for stale in CACHE.glob(f"{kind}-*"):
+        stale.unlink()
+    print(f"Making the {kind} clip from {base.name} (once) ...", file=sys.stderr, flush=True)
+    partial = CACHE / f"partial-{kind}-{digest}{suffix}"
+    try:
+        run_checked([ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(base),
+                     "-map", "0:v:0", "-an", *args, str(partial)], f"{kind} clip")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.rename(clip)
+    return clip
+
+
 def clip_properties(path: Path) -> dict[str, Any]:
     with av.open(str(path)) as container:
         if not container.streams.video:
@@ -507,16 +552,13 @@ def check_run(tool: ToolResult, run: Run, argv: list[str], workdir: Path, round_
             return
         tool.notes["shots"] = len(report.get("shots") or [])
         tool.notes["frames"] = (report.get("media") or {}).get("frame_count")
-        decode = (report.get("analysis") or {}).get("decode") or {}
-        tool.notes["interpolated"] = decode.get("interpolated")  # sparse decoding: frames left undecoded
-        tool.notes["exact_looks"] = decode.get("exact_looks")
     elif tool.key == "scenedetect":
         found = re.search(r"Detected (\d+) scenes", run.stdout + run.stderr)
         if found:
             tool.notes["scenes"] = int(found.group(1))
 
 
-def benchmark(clip: Path, repeat: int, workdir: Path) -> list[ToolResult]:
+def benchmark(clip: Path, repeat: int, workdir: Path, scenedetect: bool = True) -> list[ToolResult]:
     verify_exe = Path(sys.executable).parent / "verify"
     sd_env = dict(os.environ, XDG_CONFIG_HOME=str(workdir / "xdg-config"))  # no user scenedetect.cfg
     (workdir / "xdg-config").mkdir(exist_ok=True)
@@ -526,7 +568,7 @@ def benchmark(clip: Path, repeat: int, workdir: Path) -> list[ToolResult]:
                    [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(clip), "-map", "0:v:0", "-f", "null", "-"]),
         ToolResult("scenedetect", "PySceneDetect detect-content (CLI)",
                    [str(sd_bin("scenedetect")), "-i", str(clip), "detect-content"]),
-    ]  # fmt: skip
+    ][:3 if scenedetect else 2]  # fmt: skip
     if not verify_exe.is_file():
         tools[0].error = f"{verify_exe} does not exist (is the project installed in this venv?)"
         print(f"ERROR: {tools[0].error}", file=sys.stderr)
@@ -565,7 +607,7 @@ def benchmark(clip: Path, repeat: int, workdir: Path) -> list[ToolResult]:
 
 def evaluate(tools: list[ToolResult]) -> list[dict[str, Any]]:
     by_key = {t.key: t for t in tools}
-    verify, ffmpeg, sd = by_key["verify"], by_key["ffmpeg"], by_key["scenedetect"]
+    verify, ffmpeg, sd = by_key["verify"], by_key["ffmpeg"], by_key.get("scenedetect")
 
     def ratio(a: ToolResult, b: ToolResult) -> float | None:
         if a.median_wall_s is None or b.median_wall_s is None or a.error or b.error:
@@ -575,7 +617,7 @@ def evaluate(tools: list[ToolResult]) -> list[dict[str, Any]]:
     peak = None if verify.error else verify.peak_rss_mb
     targets = [
         ("verify / ffmpeg decode (wall)", ratio(verify, ffmpeg), MAX_RATIO_VS_FFMPEG, "x", "<="),
-        ("verify / PySceneDetect (wall)", ratio(verify, sd), MAX_RATIO_VS_SCENEDETECT, "x", "<"),
+        *([("verify / PySceneDetect (wall)", ratio(verify, sd), MAX_RATIO_VS_SCENEDETECT, "x", "<")] if sd else []),
         ("verify peak memory (max RSS)", peak, MAX_PEAK_MB, "MB", "<="),
     ]
     results = []
@@ -591,6 +633,8 @@ def cpu_ratios(tools: list[ToolResult]) -> dict[str, float | None]:
     mine = None if by_key["verify"].error else by_key["verify"].median_cpu_s
     ratios: dict[str, float | None] = {}
     for key in ("ffmpeg", "scenedetect"):
+        if key not in by_key:
+            continue
         theirs = None if by_key[key].error else by_key[key].median_cpu_s
         ratios[f"verify/{key}"] = mine / theirs if mine is not None and theirs else None
     return ratios
@@ -657,10 +701,8 @@ def print_results(tools: list[ToolResult], targets: list[dict[str, Any]], clip_s
         if t.notes:
             print(f"  ({t.label}: {', '.join(f'{k} {v}' for k, v in t.notes.items())})")
     cpu = cpu_ratios(tools)
-    print(
-        f"  CPU-time ratios (information only, less sensitive to load): verify/ffmpeg "
-        f"{fmt(cpu['verify/ffmpeg'], '.2f', 'x')}, verify/PySceneDetect {fmt(cpu['verify/scenedetect'], '.2f', 'x')}"
-    )
+    print("  CPU-time ratios (information only, less sensitive to load): "
+          + ", ".join(f"{k} {fmt(v, '.2f', 'x')}" for k, v in cpu.items()))
     print("Targets")
     for r in targets:
         spec = ".2f" if r["unit"] == "x" else ".1f"
@@ -671,7 +713,7 @@ def print_results(tools: list[ToolResult], targets: list[dict[str, Any]], clip_s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Time `verify` against an ffmpeg decode and PySceneDetect on a 1080p clip.",
+        description="Time `verify` against an ffmpeg decode (and PySceneDetect) on 1080p/720p clips of four kinds.",
     )
     parser.add_argument(
         "--repeat",
@@ -680,7 +722,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="interleaved rounds; the median wall time is reported (default 3)",
     )
-    parser.add_argument("--clip", type=Path, help="use this clip instead of the generated one")
+    parser.add_argument("--clip", type=Path, help="use this clip instead of the generated ones")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"comma-separated kinds of stream to time (default all: {', '.join(KINDS)})")
     parser.add_argument(
         "--keep", action="store_true", help="keep the scratch folder (verify JSON reports, every run's stdout/stderr)"
     )
@@ -688,50 +732,61 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
+    kinds = [k for k in args.kinds.split(",") if k]
+    if any(k not in KINDS for k in kinds):
+        parser.error(f"--kinds: choose from {', '.join(KINDS)}")
 
     try:
         if args.clip:
             if not args.clip.is_file():
                 raise SetupError(f"--clip {args.clip}: no such file")
-            clip, info = args.clip.resolve(), None
+            clips, info = [("clip", args.clip.resolve())], None
         else:
-            clip, info = ensure_clip()
+            base, info = ensure_clip()
+            clips = [(k, ensure_kind(k, base)) for k in kinds]
         sd_versions = ensure_scenedetect()
         machine = machine_facts(sd_versions)
-        clip_facts = clip_properties(clip)
     except SetupError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
 
     print_machine(machine)
-    print_clip(clip_facts, info)
-    sha256_file(clip)  # a full read into the page cache: no tool pays for the first read from disk
-
-    workdir = Path(tempfile.mkdtemp(prefix="verify-bench-"))
-    try:
-        print(f"Runs ({args.repeat} round(s), order rotated each round)")
-        tools = benchmark(clip, args.repeat, workdir)
-        targets = evaluate(tools)
-        print_results(tools, targets, clip_facts["duration_s"], args.repeat)
-    finally:
-        if args.keep:
-            print(f"Scratch files kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-
+    results: dict[str, Any] = {"machine": machine, "repeat": args.repeat, "kinds": {}}
+    passed = True
+    summary = []
+    for n, (kind, clip) in enumerate(clips):
+        clip_facts = clip_properties(clip)
+        print(f"\n=== {kind}: {KINDS[kind][0] if kind in KINDS else clip}")
+        print_clip(clip_facts, info if n == 0 or kind not in KINDS else None)
+        sha256_file(clip)  # a full read into the page cache: no tool pays for the first read from disk
+        workdir = Path(tempfile.mkdtemp(prefix="verify-bench-"))
+        try:
+            print(f"Runs ({args.repeat} round(s), order rotated each round)")
+            tools = benchmark(clip, args.repeat, workdir, scenedetect=n == 0)  # PySceneDetect on the first kind
+            targets = evaluate(tools)
+            print_results(tools, targets, clip_facts["duration_s"], args.repeat)
+        finally:
+            if args.keep:
+                print(f"Scratch files kept in {workdir}")
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+        passed = passed and all(r["passed"] for r in targets)
+        by_key = {t.key: t for t in tools}
+        summary.append((kind, by_key["verify"].median_wall_s, by_key["ffmpeg"].median_wall_s,
+                        targets[0]["value"], by_key["verify"].peak_rss_mb))
+        results["kinds"][kind] = {"clip": clip_facts, "tools": {t.key: t.to_dict() for t in tools},
+                                  "targets": targets, "cpu_ratios": cpu_ratios(tools)}
+    print("\nSummary (verify / ffmpeg -f null, median wall)")
+    for kind, mine, theirs, ratio, peak in summary:
+        print(f"  {kind:<20} verify {fmt(mine, '.2f', ' s')}  ffmpeg {fmt(theirs, '.2f', ' s')}  "
+              f"{fmt(ratio, '.2f', 'x')}  peak {fmt(peak, '.0f', ' MB')}")
+    if info:
+        results["generated"] = info
+    results["all_passed"] = passed
     if args.out:
-        results = {
-            "machine": machine,
-            "clip": {**clip_facts, "generated": info},
-            "repeat": args.repeat,
-            "tools": {t.key: t.to_dict() for t in tools},
-            "targets": targets,
-            "cpu_ratios": cpu_ratios(tools),
-            "all_passed": all(r["passed"] for r in targets),
-        }
         args.out.write_text(json.dumps(results, indent=2) + "\n")
         print(f"Results written to {args.out}")
-    return 0 if all(r["passed"] for r in targets) else 1
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
