@@ -333,7 +333,7 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                         "was not looked at.", analysed_s=round(stats.decoded_duration, 3),
                         declared_duration_s=media.duration_s)
     # every frame is decoded: "interpolated", "exact_looks" and "cuts_moved" (sparse decoding, removed)
-    # stay in the report as 0 for readers of schema 1.0
+    # stay in the report as 0 for older readers
     report.analysis["decode"] = {"frames": stats.frames, "interpolated": 0, "exact_looks": 0, "cuts_moved": 0,
                                  "errors": stats.errors,
                                  "corrupt_frames": stats.corrupt_frames, "seconds": round(stats.seconds, 3),
