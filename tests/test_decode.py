@@ -159,3 +159,16 @@ def test_h264_in_avi_keeps_its_frame_rate_and_cuts(tmp_path):
     assert report.media.fps == 25.0
     assert [(s.start_frame, s.transition) for s in report.shots] == \
         [(s.start_frame, s.transition) for s in analysed("cuts.mp4").report.shots]
+
+
+def test_variable_frame_rate_keeps_each_frames_own_time(cuts12, tmp_path):
+    """Frames dropped unevenly (variable frame rate, as phones write in low light): every frame keeps
+    its own presentation time, none is placed on a constant-rate grid."""
+    clip = tmp_path / "vfr.mp4"
+    ffmpeg("-i", str(cuts12), "-an", "-vf", r"select='lt(mod(n\,5)\,3)+gt(n\,150)'", "-fps_mode", "passthrough",
+           "-c:v", "libx264", "-preset", "veryfast", str(clip))
+    want, start = ffmpeg_times(clip)
+    times, _ = pass_times(clip)
+    gaps = {round(b - a, 3) for a, b in zip(want, want[1:])}
+    assert len(gaps) >= 2  # really variable
+    assert times == pytest.approx([t - start for t in want], abs=1e-4)
