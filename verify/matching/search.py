@@ -33,6 +33,11 @@ that has the index open (``verify scan --jobs N``).  Any failure to load means a
 any failure to save (read-only folder, full disk) leaves the rebuilt set in memory only.  Two files
 with the same key hold the same bytes (the build is deterministic), so two processes saving at once
 cannot leave a mixed set.  In-memory stores (``--known``) save nothing.
+
+An index on PostgreSQL (``store_pg.PgStore``) is searched the same way: each process reads the
+fingerprints once, builds the same FAISS index and saves it, under the same names, in its user
+cache folder (``PgStore.search_cache()``) instead of beside a file; the stamp comes from the
+database, so any add or remove by anyone makes every machine's saved index stale.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from ..atomic import publish
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import Prints
 from ..fingerprint.sampling import REF_SAMPLES_PER_SECOND, SAMPLES_PER_SECOND
-from .store import RefInfo, Store
+from .store import IndexStore, RefInfo, Store
 
 FLAT_MAX = 50_000
 NPROBE = 64  # inverted lists visited per query hash
@@ -102,16 +107,17 @@ class ReferenceSet:
     ``from_sidecar`` says whether the index and arrays were loaded from ``sidecar_dir`` (else they
     were built from the SQLite blobs, and saved there when possible)."""
 
-    def __init__(self, store: Store, name: str, flat_max: int = FLAT_MAX):
+    def __init__(self, store: IndexStore, name: str, flat_max: int = FLAT_MAX):
         self.store = store
         self.name = name
         self.default = False  # the default index ($VERIFY_INDEX / user data folder), not named with --index
-        on_disk = store.path != ":memory:"
+        folder = _cache_folder(store)
+        on_disk = folder is not None
         with store.snapshot():  # the stamp, the references and the fingerprints of one moment
             self.refs: dict[int, RefInfo] = {r.id: r for r in store.refs()}
             stamp = store.stamp()
             key = _sidecar_key(stamp, flat_max)
-            loaded = _load(sidecar_dir(store.path), key, int(stamp["fingerprints"])) if on_disk else None
+            loaded = _load(folder, key, int(stamp["fingerprints"])) if on_disk else None
             arrays = loaded[0] if loaded else _read_store(store)
         self.hashes, self.sample, self.variant, self.owner = arrays
         self._sorted: bool | None = None  # whether the rows are in reference order (``_rows_of``)
@@ -121,7 +127,7 @@ class ReferenceSet:
             return
         self.index = build_faiss(self.hashes, flat_max)
         if on_disk and store.stamp() == stamp:  # not when another process changed the store meanwhile
-            _save(sidecar_dir(store.path), key, stamp, arrays, self.index)
+            _save(folder, key, stamp, arrays, self.index)
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -215,7 +221,15 @@ def sidecar_dir(db_path: str | os.PathLike[str]) -> Path:
     return Path(f"{os.fspath(db_path)}.search")
 
 
-def _read_store(store: Store) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _cache_folder(store: IndexStore) -> Path | None:
+    """Where the search index of ``store`` is saved: beside a SQLite file (``sidecar_dir``), in the user
+    cache folder for a PostgreSQL database (``PgStore.search_cache``); None for an in-memory store."""
+    if isinstance(store, Store):
+        return None if store.path == ":memory:" else sidecar_dir(store.path)
+    return store.search_cache()
+
+
+def _read_store(store: IndexStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every stored hash, its sample, variant and owning reference, in reference order."""
     chunks: list[Prints] = []
     owners: list[np.ndarray] = []
@@ -297,7 +311,7 @@ def _save(folder: Path, key: str, stamp: dict[str, object], arrays: tuple[np.nda
     import faiss
 
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         files = {f"{name}.npy": _write(folder / f"{key}.{name}.npy", lambda fh, a=a: np.save(fh, a))
                  for (name, _), a in zip(_ARRAYS, arrays)}
         files[_INDEX] = _write(folder / f"{key}.{_INDEX}",

@@ -1,4 +1,10 @@
-"""The known-footage index: one SQLite file (stdlib ``sqlite3``, WAL journal).
+"""The known-footage index: the store interface, ``open_store``, and the SQLite engine.
+
+Two engines hold an index, behind one interface (``IndexStore`` below): this module's ``Store``, one
+SQLite file (stdlib ``sqlite3``, WAL journal), the embedded default for one user; and ``PgStore`` in
+``store_pg.py``, a PostgreSQL database a team shares.  ``open_store(location)`` picks the engine
+from what ``--index`` / ``VERIFY_INDEX`` say: a ``postgresql://`` URL, else a file path.  ``verify
+index copy`` moves an index between them (``copy_index``).
 
 A reference is a row of ``refs`` (what it is: path, title, date, source, size, times) and a row of
 ``prints`` (its fingerprints and thumbnails as compact blobs, so that opening the index reads a few
@@ -27,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -70,6 +77,22 @@ def _retry_while_locked(step: Callable[[], None], seconds: float = 60.0) -> None
                 raise
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
+
+
+def default_index_location() -> str:
+    """``$VERIFY_INDEX`` (a file path or a ``postgresql://`` URL, kept as given), else ``index.sqlite``
+    in the user data directory."""
+    env = os.environ.get("VERIFY_INDEX")
+    if env and is_url(env):
+        return env
+    return str(default_index_path())
+
+
+def is_url(location: object) -> bool:
+    """Whether an index location names a PostgreSQL database (``postgresql://...``)."""
+    from .store_pg import is_postgres_url
+
+    return is_postgres_url(location)
 
 
 def default_index_path() -> Path:
@@ -124,12 +147,73 @@ class NewRef:
     source: str | None = None
 
 
+class IndexStore(Protocol):
+    """What every engine offers (``Store``: SQLite; ``store_pg.PgStore``: PostgreSQL).
+
+    ``path`` is what messages show (a file path, or a URL without its password).  Every change of
+    the fingerprints (``add_many``/``add_rows``/``remove``) is one transaction that also changes
+    ``stamp()``; ``snapshot()`` makes the reads inside it see one moment; ``search_cache()`` is the
+    folder where ``search.py`` saves the FAISS index built from the store (None: nowhere)."""
+
+    path: str
+
+    def close(self) -> None: ...
+    def __enter__(self) -> IndexStore: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def snapshot(self): ...  # a context manager
+    def search_cache(self) -> Path | None: ...
+    def has_sha(self, sha256: str) -> int | None: ...
+    def add_many(self, items: Iterable[NewRef | None], on_added: Callable[[RefInfo], None] | None = None,
+                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]: ...
+    def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
+                 on_added: Callable[[RefInfo], None] | None = None,
+                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]: ...
+    def remove(self, ref_id: int) -> bool: ...
+    def refs(self) -> list[RefInfo]: ...
+    def ref(self, ref_id: int) -> RefInfo | None: ...
+    def stats(self) -> dict[str, object]: ...
+    def stamp(self) -> dict[str, object]: ...
+    def load_hashes(self) -> Iterator[tuple[int, Prints]]: ...
+    def load_samples(self, ref_id: int) -> tuple[Samples, Box]: ...
+    def export_rows(self) -> Iterator[tuple[tuple[object, ...], tuple[object, ...]]]: ...
+
+
+def open_store(location: str | os.PathLike[str], create: bool = True) -> IndexStore:
+    """The index at ``location``: a PostgreSQL URL opens ``PgStore``, anything else the SQLite file."""
+    if is_url(location):
+        from .store_pg import PgStore
+
+        return PgStore(os.fspath(location), create=create)
+    return Store(location, create=create)
+
+
+def copy_index(src: IndexStore, dst: IndexStore,
+               on_added: Callable[[RefInfo], None] | None = None,
+               on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
+    """Every reference of ``src`` into ``dst`` in ONE transaction of ``dst`` (the stored bytes as they
+    are: nothing is fingerprinted again); references ``dst`` already holds (same SHA-256) are skipped.
+    The copies get ``dst``'s next ids; an interrupted copy leaves ``dst`` as it was."""
+    with src.snapshot():
+        return dst.add_rows(src.export_rows(), on_added, on_duplicate)
+
+
+def decode_samples(info: RefInfo, area: str, times: bytes, shape: str, thumbs: bytes) -> tuple[Samples, Box]:
+    """A reference's sample times and thumbnails from its stored ``prints`` columns."""
+    stack = np.frombuffer(zlib.decompress(thumbs), np.uint8).reshape(json.loads(shape))
+    samples = Samples(t=np.frombuffer(times, np.float32).astype(float).tolist(), thumbs=list(stack),
+                      kind=info.kind, fps=info.fps, duration_s=info.duration_s or 0.0,
+                      display=(info.width or 0, info.height or 0))
+    return samples, Box(*json.loads(area))
+
+
 _INFO_COLS = ("id, path, title, date, source, kind, sha256, size_bytes, duration_s, fps, width, height, "
               "samples, prints, added_at")
 
 
 class Store:
-    """An open index file.  Use as a context manager or call ``close()``."""
+    """An open index file (the SQLite engine of ``IndexStore``).  Use as a context manager or call ``close()``."""
+
+    engine_name = "sqlite"
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True):
         self.path = str(path)
@@ -172,6 +256,10 @@ class Store:
 
     def __enter__(self) -> Store:
         return self
+
+    def search_cache(self) -> Path | None:
+        """``<file>.search/`` beside the file (``search.sidecar_dir``); None for an in-memory store."""
+        return None if self.path == ":memory:" else Path(f"{self.path}.search")
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -222,6 +310,12 @@ class Store:
         for item in items:
             if item is not None:  # only the encoded rows are kept: the samples are freed file by file
                 pending.append(self._rows(item))
+        return self.add_rows(pending, on_added, on_duplicate)
+
+    def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
+                 on_added: Callable[[RefInfo], None] | None = None,
+                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
+        """Store encoded (``refs`` row without id, ``prints`` row without ref_id) pairs in one transaction."""
         ids: list[int] = []
         added: list[RefInfo] = []
         with self.transaction():
@@ -316,9 +410,12 @@ class Store:
         info = self.ref(ref_id)
         if row is None or info is None:
             raise KeyError(ref_id)
-        area, times, shape, thumbs = row
-        stack = np.frombuffer(zlib.decompress(thumbs), np.uint8).reshape(json.loads(shape))
-        samples = Samples(t=np.frombuffer(times, np.float32).astype(float).tolist(), thumbs=list(stack),
-                          kind=info.kind, fps=info.fps, duration_s=info.duration_s or 0.0,
-                          display=(info.width or 0, info.height or 0))
-        return samples, Box(*json.loads(area))
+        return decode_samples(info, *row)
+
+    def export_rows(self) -> Iterator[tuple[tuple[object, ...], tuple[object, ...]]]:
+        """Every reference as (``refs`` row without id, ``prints`` row without ref_id), in id order."""
+        cols = _INFO_COLS.replace("id, ", "", 1)
+        for row in self.db.execute(f"SELECT {', '.join('r.' + c for c in cols.split(', '))}, p.area, p.times, "
+                                   "p.thumb_shape, p.thumbs, p.hashes, p.sample, p.variant, p.quality "
+                                   "FROM refs r JOIN prints p ON p.ref_id = r.id ORDER BY r.id"):
+            yield tuple(row[:14]), tuple(row[14:])

