@@ -11,6 +11,9 @@ flags are read back from its JSON.  One bad file never stops the scan: an unread
 exception, even a worker process that dies, becomes an "error" row and a JUnit ``<error>``.  The exit
 code follows the single-clip rules: 2 when any file could not be analysed, else 1 when a
 ``--fail-on`` flag fired, else 0.
+
+With ``--dask ADDRESS`` or ``--workers N`` the same tasks run on a Dask cluster instead of local
+processes (``scan_dask.py``); everything else (cache, reports, JUnit, exit code) is this module's.
 """
 
 from __future__ import annotations
@@ -53,9 +56,11 @@ Status = Literal["analysed", "unchanged", "error"]
 class ScanOptions:
     jobs: int = max(1, os.cpu_count() or 1)
     html: Path | None = None  # folder for one HTML page per file (--html DIR)
-    index: Path | None = None  # known-footage index searched for reused spans (--index DB or the default one)
+    index: Path | str | None = None  # known-footage index searched for reused spans (--index DB/URL or the default)
     fail_on: frozenset[str] = frozenset()
     analysis: dict[str, Any] = field(default_factory=lambda: plain_analysis())  # the shared analysis options
+    dask: str | None = None  # --dask: the address of a Dask scheduler to run the files on
+    workers: int | None = None  # --workers: a local Dask cluster of this many processes
 
     @classmethod
     def from_args(cls, args: Any, checked: Any, jobs: int) -> ScanOptions:
@@ -133,6 +138,7 @@ class ScanResult:
     outcomes: list[Outcome]
     seconds: float
     fail_on: frozenset[str]
+    retried: list[str] = field(default_factory=list)  # run again after a Dask worker died
 
     @property
     def exit_code(self) -> int:
@@ -204,13 +210,13 @@ def known_identity(known: str | None) -> Any:
         return f"unusable: {exc}"
 
 
-def index_identity(db: Path) -> Any:
+def index_identity(db: Path | str) -> Any:
     """The references an index holds (id, SHA-256, how a finding names them), not its file's timestamps:
     merely opening a SQLite index can touch those."""
-    from .matching.store import IndexError_, Store
+    from .matching.store import IndexError_, open_store
 
     try:
-        with Store(db, create=False) as store:
+        with open_store(db, create=False) as store:
             return [[r.id, r.sha256, r.public()] for r in store.refs()]
     except (IndexError_, OSError) as exc:
         return f"unusable: {exc}"
@@ -418,7 +424,13 @@ def run_scan(root: Path | None, outdir: Path, opts: ScanOptions,
     jobs = max(1, opts.jobs)
     remaining = tasks
     complete = False
+    retried: list[str] = []
     try:
+        if tasks and (opts.dask is not None or opts.workers is not None):
+            from .scan_dask import run_dask
+
+            retried = run_dask(tasks, str(outdir), done, worker, address=opts.dask, workers=opts.workers).retried
+            remaining = []
         while remaining:
             in_flight, remaining = _run_pool(remaining, jobs, worker, done)
             # A worker died (a crash inside a decoder, the OOM killer...): run the files that were in
@@ -432,7 +444,8 @@ def run_scan(root: Path | None, outdir: Path, opts: ScanOptions,
         save_cache(outdir, new_cache if complete else {**cache, **new_cache})
     ordered = [outcomes[t.rel] for t in tasks if t.rel in outcomes]
     where = str(root) if root is not None else f"{len(urls)} URL(s)"
-    return ScanResult(where, str(outdir), ordered, round(time.perf_counter() - started, 3), opts.fail_on)
+    return ScanResult(where, str(outdir), ordered, round(time.perf_counter() - started, 3), opts.fail_on,
+                      retried)
 
 
 # --- reports of the scan -------------------------------------------------------------------------
@@ -463,6 +476,8 @@ def junit_xml(result: ScanResult) -> str:
                         ("out", result.outdir),
                         ("files.ai_generated", str(ai)), ("files.c2pa_invalid", str(invalid))):
         ET.SubElement(props, "property", name=name, value=_xml(value))
+    if result.retried:
+        ET.SubElement(props, "property", name="retried_after_worker_died", value=_xml(", ".join(result.retried)))
     for o in result.outcomes:
         folder = o.rel.rsplit("/", 1)[0] if "/" in o.rel else "."
         case = ET.SubElement(suite, "testcase", classname=_xml(folder), name=_xml(o.rel),
@@ -520,6 +535,8 @@ def render_table(result: ScanResult, stream: IO[str] | None = None) -> None:
     line = f"{n} file{'s' if n != 1 else ''}: " + ", ".join(parts)
     if result.fail_on:
         line += f"; --fail-on fired on {n_fired}"
+    if result.retried:
+        line += f"; {len(result.retried)} run again after a worker died ({escape(', '.join(visible(r) for r in result.retried))})"
     console.print(f"{line}; reports in {escape(visible(result.outdir))} ({result.seconds:.1f} s)")
 
 
