@@ -222,3 +222,15 @@ def test_many_processes_creating_one_new_index(postgres_url):
     assert sum("added 1 of 1" in out for out, _ in outs) == 1  # the others found it there
     with open_store(postgres_url, create=False) as store:
         assert len(store.refs()) == 1 and store.stamp()["generation"] == 1
+
+
+def test_main_command_searches_either_engine(location, tmp_path):
+    """ministry.mp4's last shot (16-24 s) is cup.mp4: found through either engine, reported the same."""
+    assert run("index", "add", FIXTURES / "cup.mp4", "--index", location, "--title", "Cup demo").returncode == 0
+    out = tmp_path / "r.json"
+    p = run(MINISTRY, "--index", location, "--json", out, "-q")
+    assert p.returncode == 0, p.stderr
+    report = json.loads(out.read_text())
+    assert report["reference_search"]["searched"] is True and report["reference_search"]["references"] == 1
+    (span,) = report["reused"]
+    assert span["ref"]["title"] == "Cup demo" and span["start_s"] == pytest.approx(16.0, abs=0.3)

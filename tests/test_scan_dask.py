@@ -130,3 +130,26 @@ def test_a_worker_that_cannot_reach_the_files_says_so(tmp_path, cluster):
         check_workers(client, [task], str(tmp_path))
     with pytest.raises(ClusterError, match="cannot write into"):
         check_workers(client, [], str(tmp_path / "missing"))
+
+
+def test_command_line_workers_with_an_index_on_postgresql(tmp_path, postgres_url):
+    add = subprocess.run([sys.executable, "-m", "verify", "index", "add", str(FIXTURES / "cup.mp4"), "--index",
+                          postgres_url], capture_output=True, text=True, timeout=300)
+    assert add.returncode == 0, add.stderr
+    root = tmp_path / "in"
+    root.mkdir()
+    shutil.copy(FIXTURES / "ministry.mp4", root / "ministry.mp4")
+    shutil.copy(FIXTURES / "photo.jpg", root / "photo.jpg")
+    junit = tmp_path / "junit.xml"
+    p = subprocess.run([sys.executable, "-m", "verify", "scan", str(root), "--out", str(tmp_path / "out"), "--workers",
+                        "2", "--index", postgres_url, "--fail-on", "reused_footage", "--junit", str(junit)],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 1, p.stderr  # the reused shot fired --fail-on on the Dask workers
+    assert "2 files: 2 analysed" in p.stdout and "reused_footage" in junit.read_text()
+    p = subprocess.run([sys.executable, "-m", "verify", "scan", str(root), "--out", str(tmp_path / "o2"), "--dask",
+                        "tcp://127.0.0.1:9", "-q"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stderr.startswith("verify: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    assert len(p.stderr.strip().splitlines()) == 1
+    p = subprocess.run([sys.executable, "-m", "verify", "scan", str(root), "--out", str(tmp_path / "o3"), "--dask",
+                        "tcp://127.0.0.1:9", "--workers", "2"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and "exclude each other" in p.stderr

@@ -164,7 +164,7 @@ def _open_references(index: IndexChoice, known: Optional[Path]) -> list:
     from .matching.footage import open_references
 
     try:
-        return open_references(Path(index.location) if index.location else None, known,
+        return open_references(index.location, known,
                                default_index=index.default)
     except InputError as exc:
         _error(f"{exc.path}: {exc.problem}")
@@ -231,6 +231,13 @@ def scan(
     urls: Annotated[Optional[Path], typer.Option("--urls", metavar="FILE",
                                                  help="Also analyse the clip behind each http(s) link in FILE (one "
                                                       "a line; # comments), fetched once into the URL cache.")] = None,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS",
+                                                help="Run the files on this Dask scheduler's workers "
+                                                     "(tcp://host:8786; DIR and OUTDIR on storage they share).")]
+    = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, metavar="N",
+                                                   help="Run the files on a local Dask cluster of N processes.")]
+    = None,
 ) -> None:
     """Analyse every video and image below DIR in parallel; unchanged files are skipped next time."""
     from .atomic import write_text
@@ -244,8 +251,15 @@ def scan(
     if folder is not None and not folder.is_dir():
         _error(f"{folder}: {'no such folder' if not folder.exists() else 'is not a folder'}")
         raise typer.Exit(EXIT_INPUT)
-    if checked.index.location is not None and not Path(checked.index.location).exists():
-        _error(f"{checked.index.location}: no such reference index")
+    from .matching.store import is_url
+
+    location = checked.index.location
+    if location is not None and not is_url(location) and not Path(location).exists():
+        _error(f"{location}: no such reference index")
+        raise typer.Exit(EXIT_INPUT)
+    if sum(x is not None for x in (jobs, dask, workers)) > 1:
+        _error("--jobs (local processes), --workers (a local Dask cluster) and --dask (a Dask scheduler) "
+               "exclude each other")
         raise typer.Exit(EXIT_INPUT)
     if args.known is not None and not args.known.exists():
         _error(f"{args.known}: no such file or folder of known footage")
@@ -255,13 +269,18 @@ def scan(
     if out.exists() and not out.is_dir():
         _error(f"--out {out}: is a file, not a folder")
         raise typer.Exit(EXIT_INPUT)
-    opts = ScanOptions.from_args(args, checked, jobs=jobs or default_jobs())
+    opts = ScanOptions.from_args(args, checked, jobs=jobs or default_jobs(), dask=dask, workers=workers)
 
     def progress(outcome, done: int, total: int) -> None:
         print(progress_line(outcome, done, total), file=sys.stderr, flush=True)
 
+    from .scan_dask import ClusterError
+
     try:
         result = run_scan(folder, out, opts, progress=None if args.quiet else progress, urls=links)
+    except ClusterError as exc:
+        _error(str(exc))
+        raise typer.Exit(EXIT_INPUT) from None
     except KeyboardInterrupt:
         _error("scan interrupted (finished files are cached)")
         raise typer.Exit(130) from None

@@ -47,8 +47,9 @@ _SHARED: dict[str, tuple[Any, Any]] = {
         "--html", metavar="PATH", help="Write a self-contained HTML report: a file for one clip, a folder "
                                        "(one page per clip) for several clips or a scan.")], None),
     "index": (Annotated[Optional[str], typer.Option(
-        "--index", metavar="DB", help="Known-footage index to search (default: $VERIFY_INDEX, else the one in "
-                                      "the user data folder, when it exists).")], None),
+        "--index", metavar="DB", help="Known-footage index to search: a file or a postgresql:// URL (default: "
+                                      "$VERIFY_INDEX, else the one in the user data folder, when it exists).")],
+        None),
     "no_index": (Annotated[bool, typer.Option(
         "--no-index", help="Do not search any index, not even the default one.")], False),
     "known": (Annotated[Optional[Path], typer.Option(
@@ -173,8 +174,11 @@ def resolve_index(given: str | None, no_index: bool) -> IndexChoice:
         return IndexChoice(None)
     if given is not None:
         return IndexChoice(given)
-    from .matching.store import default_index_path
+    from .matching.store import default_index_location, default_index_path, is_url
 
+    location = default_index_location()
+    if is_url(location):  # $VERIFY_INDEX names a team's PostgreSQL index
+        return IndexChoice(location, default=True)
     path = default_index_path()
     if path.exists():
         return IndexChoice(str(path), default=True)

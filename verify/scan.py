@@ -63,7 +63,8 @@ class ScanOptions:
     workers: int | None = None  # --workers: a local Dask cluster of this many processes
 
     @classmethod
-    def from_args(cls, args: Any, checked: Any, jobs: int) -> ScanOptions:
+    def from_args(cls, args: Any, checked: Any, jobs: int, dask: str | None = None,
+                  workers: int | None = None) -> ScanOptions:
         """From the shared options of the command line (``cli_options.AnalysisArgs`` and its ``checked()``)."""
         analysis = plain_analysis(claimed_date=checked.claimed_date, keyframes_dir=args.keyframes,
                                   excerpts_dir=args.excerpts, known=args.known, default_index=checked.index.default,
@@ -72,7 +73,7 @@ class ScanOptions:
                                   c2pa_trust=checked.c2pa_trust,
                                   fetching=checked.fetching)
         return cls(jobs=jobs, html=args.html, fail_on=checked.fail_on, analysis=analysis,
-                   index=Path(checked.index.location) if checked.index.location else None)
+                   index=checked.index.location, dask=dask, workers=workers)
 
 
 def plain_analysis(claimed_date: Any = None, keyframes_dir: Path | None = None, excerpts_dir: Path | None = None,
@@ -295,7 +296,7 @@ def task_options(task: Task) -> Any:
     return Options(claimed_date=dt.date.fromisoformat(a["claimed_date"]) if a.get("claimed_date") else None,
                    keyframes_dir=Path(a["keyframes_dir"]) if a.get("keyframes_dir") else None,
                    absolute_paths=bool(a.get("absolute_paths")), limits=Limits(**a.get("limits", {})),
-                   index=Path(task.index) if task.index is not None else None,
+                   index=task.index,  # a file path or a postgresql:// URL, as given
                    known=Path(a["known"]) if a.get("known") else None, default_index=bool(a.get("default_index")),
                    scenes=a.get("scenes", True), scene_model=Path(a["scene_model"]) if a.get("scene_model") else None,
                    c2pa_trust=a.get("c2pa_trust"))

@@ -115,7 +115,7 @@ def run_dask(tasks: list[Task], outdir: str, done: Callable[[Outcome], None], wo
                 cluster = LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=50)
         try:
-            client = Client(cluster if cluster is not None else address, timeout="20s")
+            client = Client(cluster if cluster is not None else address, timeout="10s")
         except OSError as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
         with client:
