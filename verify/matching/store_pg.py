@@ -68,6 +68,19 @@ def _sqlalchemy_url(url: str) -> str:
     return _URL.sub("postgresql+psycopg://", url, count=1)
 
 
+def search_cache_dir(url: str) -> Path:
+    """The folder of the saved search index of the database at ``url``: ``search/pg-<16 hex of the URL
+    without password>`` in verify's cache folder (``VERIFY_CACHE_DIR``, else the user cache folder)."""
+    override = os.environ.get("VERIFY_CACHE_DIR")
+    if override:
+        root = Path(override)
+    else:
+        from platformdirs import user_cache_dir
+
+        root = Path(user_cache_dir("verify", appauthor=False))
+    return root / "search" / f"pg-{hashlib.sha256(public_url(url).encode()).hexdigest()[:16]}"
+
+
 def tables():
     """The schema at the newest revision, as SQLAlchemy Core tables (queries and migrations use it)."""
     import sqlalchemy as sa
@@ -209,12 +222,8 @@ class PgStore:
         self.close()
 
     def search_cache(self) -> Path:
-        """Where this process saves the FAISS index built from the database: the user cache folder,
-        one sub-folder per database (by its URL without password)."""
-        from platformdirs import user_cache_dir
-
-        digest = hashlib.sha256(self.path.encode()).hexdigest()[:16]
-        return Path(user_cache_dir("verify")) / "search" / f"pg-{digest}"
+        """Where this process saves the FAISS index built from the database (``search_cache_dir``)."""
+        return search_cache_dir(self.url)
 
     # -- connections --------------------------------------------------------------------------------
     @contextmanager
