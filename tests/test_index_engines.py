@@ -66,16 +66,16 @@ def test_commands_behave_the_same(location, archive):
     p = run("index", "add", archive, "--index", location)
     assert p.returncode == 0, p.stderr
     assert "already in the index as #1" in p.stderr and "added 1 of 2" in p.stdout
-    refs = [json.loads(line) for line in run("index", "list", "--index", location, "--json").stdout.splitlines()]
+    refs = json.loads(run("index", "list", "--index", location, "--json", "-").stdout)
     assert [(r["id"], r["title"], r["kind"], r["source"]) for r in refs] == [
         (1, "Cup, archived", "video", "Archive X"), (2, "photo", "image", None)]
-    stats = json.loads(run("index", "stats", "--index", location, "--json").stdout)
+    stats = json.loads(run("index", "stats", "--index", location, "--json", "-").stdout)
     assert (stats["references"], stats["videos"], stats["images"]) == (2, 1, 1)
     assert stats["fingerprints"] == sum(r["prints"] for r in refs) and stats["file_bytes"] > 0
     assert run("index", "remove", "2", "--index", location).returncode == 0
     p = run("index", "remove", "2", "--index", location)
     assert p.returncode == 2 and p.stderr.startswith("verify: error: no reference #2")
-    assert json.loads(run("index", "stats", "--index", location, "--json").stdout)["references"] == 1
+    assert json.loads(run("index", "stats", "--index", location, "--json", "-").stdout)["references"] == 1
 
 
 def test_store_interface_and_search_cache(location, new_refs, monkeypatch):

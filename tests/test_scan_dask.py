@@ -124,7 +124,7 @@ def test_a_clip_that_kills_every_worker_is_an_error_row(tmp_path, cluster):
 def test_a_worker_that_cannot_reach_the_files_says_so(tmp_path, cluster):
     _, client = cluster
     task = Task(src=str(tmp_path / "not-shared" / "clip.mp4"), rel="clip.mp4", stem="clip", outdir=str(tmp_path),
-                html=False, index=None, options_key="k")
+                html=None, index=None, options_key="k")
     with pytest.raises(ClusterError, match=r"^worker tcp://\S+ cannot read .*clip\.mp4 \(No such file or directory\)"
                                            r": the archive and --out must be on storage every worker reaches"):
         check_workers(client, [task], str(tmp_path))

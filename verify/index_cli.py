@@ -157,7 +157,8 @@ def stats(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = Fal
 def copy(src: Annotated[str, typer.Argument(metavar="SRC", help="Index to copy from (file or postgresql:// URL).",
                                             show_default=False)],
          dst: Annotated[str, typer.Argument(metavar="DST", help="Index to copy into (made when missing).",
-                                            show_default=False)]) -> None:
+                                            show_default=False)],
+         quiet: QuietOpt = False) -> None:
     """Copy every reference of one index into another, e.g. SQLite to PostgreSQL (one transaction).
 
     The stored fingerprints are copied as they are (nothing is fingerprinted again); references DST
@@ -170,13 +171,15 @@ def copy(src: Annotated[str, typer.Argument(metavar="SRC", help="Index to copy f
             ids = copy_index(source, target, on_duplicate=lambda path, ref_id: skipped.append(ref_id))
         except KeyboardInterrupt:
             raise _fail("interrupted: nothing was copied") from None
-        print(f"copied {len(ids)} reference(s) from {source.path} to {target.path}"
-              + (f"; {len(skipped)} already there" if skipped else ""))
+        if not quiet:
+            print(f"copied {len(ids)} reference(s) from {source.path} to {target.path}"
+                  + (f"; {len(skipped)} already there" if skipped else ""))
 
 
 @index_app.command("migrate")
 def migrate(index: Annotated[Optional[str], typer.Argument(metavar="[DB]",
-                                                           help="The index (default: $VERIFY_INDEX).")] = None) -> None:
+                                                           help="The index (default: $VERIFY_INDEX).")] = None,
+            quiet: QuietOpt = False) -> None:
     """Bring a PostgreSQL index's schema to this verify's version (Alembic; safe to run twice)."""
     from .matching.store import SCHEMA, IndexError_, default_index_location, is_url
     from .matching.store_pg import migrate as pg_migrate
@@ -185,12 +188,14 @@ def migrate(index: Annotated[Optional[str], typer.Argument(metavar="[DB]",
     location = index or default_index_location()
     if not is_url(location):
         with _open(location, create=False) as store:
-            print(f"{store.path}: an SQLite index file has no migrations (schema {SCHEMA}, checked when opened)")
+            if not quiet:
+                print(f"{store.path}: an SQLite index file has no migrations (schema {SCHEMA}, checked when opened)")
         return
     try:
         before, after = pg_migrate(location)
     except IndexError_ as exc:
         raise _fail(str(exc)) from None
     where = public_url(location)
-    print(f"{where}: schema already at revision {after}" if before == after
-          else f"{where}: schema revision {before or '(none)'} -> {after}")
+    if not quiet:
+        print(f"{where}: schema already at revision {after}" if before == after
+              else f"{where}: schema revision {before or '(none)'} -> {after}")
