@@ -234,3 +234,26 @@ def test_main_command_searches_either_engine(location, tmp_path):
     assert report["reference_search"]["searched"] is True and report["reference_search"]["references"] == 1
     (span,) = report["reused"]
     assert span["ref"]["title"] == "Cup demo" and span["start_s"] == pytest.approx(16.0, abs=0.3)
+
+
+def test_a_scan_worker_keeps_the_index_open_while_it_is_unchanged(location, new_refs, tmp_path):
+    from verify import scan
+    from verify.pipeline import Options
+
+    with open_store(location) as store:
+        store.add_many(new_refs[:1])
+    opts = Options(index=location)
+    first = scan._references(opts)
+    assert scan._references(opts) is first  # the next file of the scan: not opened again
+    with open_store(location) as store:  # another analyst adds to the index meanwhile
+        store.add_many(new_refs[1:])
+    again = scan._references(opts)
+    assert again is not first and len(again[0].refs) == 2 and scan._references(opts) is again
+    known = tmp_path / "known"
+    known.mkdir()
+    (known / "photo.jpg").write_bytes((FIXTURES / "photo.jpg").read_bytes())
+    with_known = Options(index=location, known=known)
+    sets = scan._references(with_known)
+    assert [len(s.refs) for s in sets] == [2, 1] and scan._references(with_known) is sets
+    (known / "photo2.jpg").write_bytes((FIXTURES / "photo.jpg").read_bytes()[:-10] + b"0123456789")
+    assert scan._references(with_known) is not sets  # the --known folder changed

@@ -302,12 +302,43 @@ def task_options(task: Task) -> Any:
                    c2pa_trust=a.get("c2pa_trust"))
 
 
+_OPEN_REFERENCES: dict[str, list[Any]] = {}  # in a worker process: the reference sets of the last index / --known
+
+
+def _references(options: Any) -> list[Any] | None:
+    """The reference sets a task searches, opened once per worker process and kept while the index is
+    unchanged (``ReferenceSet.unchanged``: its stamp) and the --known folder too (``known_identity``),
+    instead of once per file: opening an index of 10^7 fingerprints costs 0.5-0.9 s (the stamp, the
+    reference list, the CRC check of the saved search index; ``benchmarks/scale.py``), more than the
+    analysis of many a short clip, and a Dask worker lives on from file to file and scan to scan."""
+    if options.index is None and options.known is None:
+        return None
+    from .matching.footage import open_references
+    from .matching.store import is_url
+
+    index = str(options.index) if options.index is not None else None
+    try:  # a file replaced by another (same path, other inode) is another index
+        inode = os.stat(index).st_ino if index is not None and not is_url(index) else None
+    except OSError:
+        inode = None
+    key = json.dumps([index, inode, options.default_index, known_identity(str(options.known) if options.known
+                                                                          else None)])
+    sets = _OPEN_REFERENCES.get(key)
+    if sets is not None and all(s.unchanged() for s in sets):
+        return sets
+    _OPEN_REFERENCES.clear()
+    sets = open_references(options.index, options.known, default_index=options.default_index)
+    _OPEN_REFERENCES[key] = sets
+    return sets
+
+
 def _analyse(task: Task, src: Path, json_path: Path, html_path: Path | None, key: str, started: float) -> Outcome:
     from .pipeline import analyse
     from .render.json_out import write_json
 
     options = task_options(task)
     options.source = task.source
+    options.references = _references(options)
     analysis = analyse(src, options)
     report = analysis.report
     report.file.path = task.rel  # reports of a scan name files by their path below DIR

@@ -119,6 +119,7 @@ class ReferenceSet:
             key = _sidecar_key(stamp, flat_max)
             loaded = _load(folder, key, int(stamp["fingerprints"])) if on_disk else None
             arrays = loaded[0] if loaded else _read_store(store)
+        self.stamp = stamp  # what the arrays were read from (``unchanged``)
         self.hashes, self.sample, self.variant, self.owner = arrays
         self._sorted: bool | None = None  # whether the rows are in reference order (``_rows_of``)
         self.from_sidecar = loaded is not None
@@ -131,6 +132,14 @@ class ReferenceSet:
 
     def __len__(self) -> int:
         return len(self.hashes)
+
+    def unchanged(self) -> bool:
+        """Whether the store still holds what this set was read from (one small query for its stamp),
+        so a process that searches clip after clip may keep the set open; False when it cannot tell."""
+        try:
+            return self.store.stamp() == self.stamp
+        except Exception:  # noqa: BLE001 - a store that cannot answer is opened again (and then reports why)
+            return False
 
     def search(self, hashes: np.ndarray, radius: int) -> Pairs:
         """Every stored hash within ``radius`` bits of each query hash."""
