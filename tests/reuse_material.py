@@ -67,3 +67,87 @@ def everything(src: Path, out: Path) -> Path:
         ffmpeg("-i", str(src), "-an", "-vf", EVERYTHING, "-c:v", "libx264", "-preset", "veryfast", "-crf", "38",
                str(out))
     return out
+
+
+# --- issue 13: footage as platforms reframe it -------------------------------------------------------------
+#: a white caption box with two dark "lines of text", as platforms put above or below a vertical video
+CAPTION = ("drawbox=x=iw*0.06:y=ih*0.08:w=iw*0.88:h=ih*0.14:color=white:t=fill,"
+           "drawbox=x=iw*0.1:y=ih*0.11:w=iw*0.7:h=ih*0.025:color=0x202020:t=fill,"
+           "drawbox=x=iw*0.1:y=ih*0.16:w=iw*0.5:h=ih*0.025:color=0x202020:t=fill")
+#: a news lower third: a coloured strip with a white name bar
+LOWER_THIRD = ("drawbox=x=0:y=ih*0.78:w=iw*0.7:h=ih*0.12:color=0xb01818:t=fill,"
+               "drawbox=x=iw*0.03:y=ih*0.81:w=iw*0.45:h=ih*0.05:color=white:t=fill")
+
+
+def vertical_fill(src: Path, out: Path) -> Path:
+    """``src`` (16:9) in a 9:16 frame over a blurred, enlarged copy of itself, with a caption box on top
+    (the TikTok / Reels / Shorts layout), 360x640."""
+    if not out.exists():
+        ffmpeg("-i", str(src), "-an", "-filter_complex",
+               "[0:v]split[a][b];[b]scale=-2:640,crop=360:640,gblur=sigma=18[bg];[a]scale=360:-2[fg];"
+               "[bg][fg]overlay=0:(H-h)/2," + CAPTION + "[v]", "-map", "[v]",
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def static_in_bars(src: Path, out: Path, crf: int = 26) -> Path:
+    """``src`` scaled down inside black bars with a coloured banner and caption below it (640x360)."""
+    if not out.exists():
+        ffmpeg("-i", str(src), "-an", "-vf",
+               "scale=400:-2,pad=640:360:(ow-iw)/2:20:color=black,"
+               "drawbox=x=0:y=ih*0.82:w=iw:h=ih*0.18:color=0x2060c0:t=fill,"
+               "drawbox=x=iw*0.05:y=ih*0.86:w=iw*0.6:h=ih*0.05:color=white:t=fill",
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def reencoded(src: Path, out: Path, crf: int = 30) -> Path:
+    """A plain re-encode of ``src``."""
+    if not out.exists():
+        ffmpeg("-i", str(src), "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
+               "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def still_of(src: Path, t: float, out: Path) -> Path:
+    """The frame of video ``src`` at ``t`` seconds as a PNG (a photo)."""
+    if not out.exists():
+        ffmpeg("-ss", str(t), "-i", str(src), "-frames:v", "1", str(out))
+    return out
+
+
+def ken_burns(photo: Path, out: Path, seconds: float = 6.0, zoom: float = 2.0) -> Path:
+    """A 640x360 25 fps clip of ``photo`` zooming in slowly from 1x to ``zoom``x towards a point right of
+    and above the centre (the "Ken Burns" effect)."""
+    if not out.exists():
+        n = int(seconds * 25)
+        ffmpeg("-loop", "1", "-i", str(photo), "-an", "-vf",
+               f"scale=1280:-2,crop=1280:720,zoompan=z='1+{zoom - 1}*on/{n}':"
+               f"x='(iw-iw/zoom)*0.6':y='(ih-ih/zoom)*0.4':d={n}:s=640x360:fps=25",
+               "-frames:v", str(n), "-c:v", "libx264", "-preset", "veryfast", "-crf", "24",
+               "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def picture_in_picture(background: Path, window: Path, out: Path, seconds: float = 8.0) -> Path:
+    """``window`` scaled to 45 % of the width in the top-right corner of ``background`` (both
+    played from their start), with a lower third: a news broadcast showing a clip (640x360)."""
+    if not out.exists():
+        ffmpeg("-i", str(background), "-i", str(window), "-an", "-filter_complex",
+               "[0:v]scale=640:360,setsar=1,fps=25[bg];[1:v]scale=288:162,setsar=1,fps=25,"
+               "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=2[w];[bg][w]overlay=320:24:shortest=1,"
+               + LOWER_THIRD + "[v]", "-map", "[v]", "-t", str(seconds),
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "24", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
+def split_screen(left: Path, right: Path, out: Path, seconds: float = 8.0) -> Path:
+    """Two clips side by side, each 320x180, in a 640x360 frame on a dark grey ground with a title bar."""
+    if not out.exists():
+        ffmpeg("-i", str(left), "-i", str(right), "-an", "-filter_complex",
+               "[0:v]scale=316:178,setsar=1,fps=25[a];[1:v]scale=316:178,setsar=1,fps=25[b];"
+               "color=c=0x282828:s=640x360:r=25[g];[g][a]overlay=2:91:shortest=1[ga];[ga][b]overlay=322:91,"
+               "drawbox=x=0:y=300:w=iw:h=44:color=0xd0a020:t=fill,"
+               "drawbox=x=20:y=312:w=300:h=18:color=black:t=fill[v]", "-map", "[v]", "-t", str(seconds),
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "24", "-pix_fmt", "yuv420p", str(out))
+    return out

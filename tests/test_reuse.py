@@ -90,8 +90,10 @@ def test_transformed_copies_are_found_in_time(name, cup_ref, work):
         assert "crop" not in labels and "bars" not in labels
     if name != "combined" and name != "mirror":
         assert "hflip" not in labels
-    assert set(f) == {"start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "distance", "confidence"}
-    assert set(f["ref"]) == {"id", "path", "title", "date", "source"}
+    assert set(f) == {"start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "distance", "confidence",
+                      "evidence", "window"}
+    assert set(f["ref"]) == {"id", "path", "title", "date", "source", "kind"}
+    assert f["ref"]["kind"] == "video" and f["evidence"] == "picture+motion"
     assert 0 < f["confidence"] <= 1 and 0 <= f["distance"] <= 72
 
 

@@ -1,8 +1,8 @@
 """Fingerprints of a clip and of known footage, from their sampled grey thumbnails.
 
 *Clip side* (the footage being checked): for every sample, a PDQ hash of each candidate live area
-(full frame; without bars; without bars and static banners, see ``live_area.py``) and of its mirror
-image.  *Reference side* (known footage): bars are cut off, then every sample is hashed under a grid
+(full frame; without bars; without bars and static banners, see ``live_area.py``; each window found
+inside the frame, see ``windows.py``) and of its mirror image.  *Reference side* (known footage): bars are cut off, then every sample is hashed under a grid
 of crops (``REF_CROPS``: full frame plus crops keeping 93, 86 and 80 % of the picture at several
 positions, and the centre crops between 4:3 and 16:9), because PDQ does not survive a crop but does survive the rest (scaling, re-encoding,
 colour, noise, blur, small logos).  A crop of the clip then lands near one of these crops.
@@ -19,6 +19,7 @@ import numpy as np
 from .live_area import FULL, MAX_STATS_SAMPLES, Box, live_areas
 from .pdq import HASH_BYTES, QUALITY_MIN, pdq, pdq_and_mirror
 from .sampling import Samples
+from .windows import MAX_WINDOWS, windows
 
 
 def _crop_grid(scales: tuple[float, ...], step: float) -> list[Box]:
@@ -43,8 +44,37 @@ REF_CROPS: list[Box] = [b for b in _crop_grid((1.0, 0.93, 0.86, 0.8), 0.07)
                         if abs(b.width - b.height) < 1e-3 or b.width == 1.0 or b.height == 1.0] + [
     Box(0.0, 0.125, 1.0, 0.875), Box(0.125, 0.0, 0.875, 1.0)]
 
-#: clip-side variants: live area name, in the order their index is stored
-AREAS = ("full", "bars", "overlay")
+#: Photos (still references) are also hashed under the crops a clip panning and zooming over them
+#: shows ("Ken Burns"): for each frame shape a clip is likely to have (16:9, 4:3, 1:1, 9:16), the
+#: largest crop of that shape and that crop zoomed 1.12x, 1.25x ... 2x, each at positions on a grid
+#: of 8 % of the crop's size.  ~1,000 hashes a photo (a video reference has ~50 a sample, 400 a
+#: second).  Their variant numbers follow ``REF_CROPS``'s.
+PHOTO_ASPECTS = (16 / 9, 4 / 3, 9 / 16)
+PHOTO_ZOOMS = (1.0, 1.12, 1.25, 1.41, 1.58, 1.78, 2.0)
+PHOTO_STEP = 0.12
+
+
+def photo_crops(aspect: float) -> list[Box]:
+    """The Ken Burns crops of a photo whose width/height is ``aspect`` (fractions of the photo)."""
+    boxes: list[Box] = []
+    for a in PHOTO_ASPECTS:
+        w0, h0 = (1.0, aspect / a) if a >= aspect else (a / aspect, 1.0)
+        for z in PHOTO_ZOOMS:
+            w, h = w0 / z, h0 / z
+            nx = int(np.ceil((1 - w) / (PHOTO_STEP * w) - 1e-9)) + 1
+            ny = int(np.ceil((1 - h) / (PHOTO_STEP * h) - 1e-9)) + 1
+            for x0 in np.linspace(0.0, 1.0 - w, nx):
+                for y0 in np.linspace(0.0, 1.0 - h, ny):
+                    boxes.append(Box(round(float(x0), 4), round(float(y0), 4),
+                                     round(float(x0) + w, 4), round(float(y0) + h, 4)))
+    return boxes
+
+
+#: clip-side live areas cut from the frame's edges (``live_area.py``), tightest last
+EDGE_AREAS = ("full", "bars", "overlay")
+#: clip-side variants: live area name, in the order their index is stored; ``window1``... are the
+#: windows inside the frame (picture-in-picture, split screen, vertical fill: ``windows.py``)
+AREAS = EDGE_AREAS + tuple(f"window{i + 1}" for i in range(MAX_WINDOWS))
 
 
 @dataclass
@@ -94,6 +124,10 @@ def inside(outer: Box, inner: Box) -> Box:
                outer.x0 + inner.x1 * outer.width, outer.y0 + inner.y1 * outer.height)
 
 
+def _same(a: Box, b: Box, tol: float = 0.03) -> bool:
+    return max(abs(a.x0 - b.x0), abs(a.y0 - b.y0), abs(a.x1 - b.x1), abs(a.y1 - b.y1)) <= tol
+
+
 @dataclass
 class ClipPrints:
     """The clip's fingerprints: ``variant = 2 * area index + mirrored``."""
@@ -136,6 +170,10 @@ def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
     (``verify/analyzers/fingerprints.py``), so only the cut-down areas are hashed here."""
     spread = samples.spread(MAX_STATS_SAMPLES)
     areas = live_areas(spread) if len(spread) else {"full": FULL}
+    if len(spread):
+        known = list(areas.values())
+        for i, box in enumerate(b for b in windows(spread) if all(not _same(b, k) for k in known)):
+            areas[f"window{i + 1}"] = box
     del spread
     rows = _Packer()
     for i, thumb in enumerate(samples.thumbs):
@@ -156,7 +194,8 @@ def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
 
 @dataclass
 class RefPrints:
-    """Known footage's fingerprints: ``variant`` indexes ``REF_CROPS`` inside ``area`` (bars cut off)."""
+    """Known footage's fingerprints: ``variant`` indexes ``REF_CROPS`` inside ``area`` (bars cut off),
+    for a photo ``REF_CROPS + photo_crops(its aspect)``."""
 
     samples: Samples
     area: Box
@@ -168,9 +207,13 @@ def reference_prints(samples: Samples) -> RefPrints:
     area = live_areas(spread).get("bars", FULL) if len(spread) else FULL
     del spread
     rows = _Packer()
+    crops = REF_CROPS
+    if samples.kind == "image" and len(samples.thumbs):
+        h, w = area.cut(samples.thumbs[0]).shape
+        crops = REF_CROPS + photo_crops(w / h)
     for i, thumb in enumerate(samples.thumbs):
         live = area.cut(thumb)
-        for c, crop in enumerate(REF_CROPS):
+        for c, crop in enumerate(crops):
             h, quality = pdq(crop.cut(live))
             if quality < QUALITY_MIN:
                 if c == 0:

@@ -90,3 +90,37 @@ def motion_agreement(q0: np.ndarray, q1: np.ndarray, r0: np.ndarray, r1: np.ndar
     if float(dq.std()) < MOTION_MIN_STD or float(dr.std()) < MOTION_MIN_STD:
         return None
     return ncc(dq, dr)
+
+
+PHOTO_SCALES = np.geomspace(0.45, 1.0, 16)  # a clip zooming up to ~2.2x into a photo
+
+
+def place_in_photo(q: np.ndarray, r: np.ndarray) -> Placement:
+    """Best placement of clip picture ``q`` inside photo ``r`` at any zoom up to ~2.2x, keeping
+    ``q``'s shape (a pan-and-zoom over a photo crops it, it does not stretch it): a coarse search at
+    half size over ``PHOTO_SCALES``, then a fine one around the best."""
+    hr, wr = r.shape
+    aspect = q.shape[1] / q.shape[0]
+    w0, h0 = (wr, wr / aspect) if wr / aspect <= hr else (hr * aspect, hr)
+
+    def search(img: np.ndarray, f: float, scales: np.ndarray) -> tuple[float, float, Box]:
+        best = (-1.0, 1.0, Box())
+        H, W = img.shape
+        for s in scales:
+            tw, th = int(round(s * w0 * f)), int(round(s * h0 * f))
+            if tw < 6 or th < 6 or tw > W or th > H:
+                continue
+            qs = cv2.resize(q, (tw, th), interpolation=cv2.INTER_AREA)
+            if float(qs.std()) < 1.0:
+                continue
+            res = cv2.matchTemplate(img, _f32(qs), cv2.TM_CCOEFF_NORMED)
+            _, score, _, (x, y) = cv2.minMaxLoc(res)
+            if score > best[0]:
+                best = (float(score), float(s), Box(x / W, y / H, (x + tw) / W, (y + th) / H))
+        return best
+
+    half = cv2.resize(r, (max(8, wr // 2), max(8, hr // 2)), interpolation=cv2.INTER_AREA)
+    _, s, _ = search(_f32(half), half.shape[1] / wr, PHOTO_SCALES)
+    fine = np.clip(s * np.exp(np.arange(-2, 3) * 0.02), PHOTO_SCALES[0], 1.0)
+    score, _, box = search(_f32(r), 1.0, np.unique(fine))
+    return Placement(box, score)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..fingerprint.live_area import FULL
-from ..fingerprint.prints import AREAS, ClipPrints
+from ..fingerprint.prints import AREAS, EDGE_AREAS, ClipPrints
 from ..report import Report
 from .align import MIN_SAMPLES, SPEEDS, find_runs
 from .reuse import RADIUS, check_run, clock
@@ -32,7 +32,7 @@ def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict
     """``[{"first": {start_s, end_s}, "second": {start_s, end_s}}]``, in clip order."""
     if clip.samples.kind == "image" or len(clip.samples.t) < 2 * MIN_SAMPLES:
         return []
-    name = next(a for a in reversed(AREAS) if a in clip.areas)  # the tightest live area
+    name = next(a for a in reversed(EDGE_AREAS) if a in clip.areas)  # the tightest live area
     code = 2 * AREAS.index(name)
     rows = np.flatnonzero(clip.prints.variant == code)
     if len(rows) < 2 * MIN_SAMPLES:

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -26,7 +26,7 @@ from ..fingerprint.prints import AREAS, REF_CROPS, ClipPrints
 from ..fingerprint.sampling import Samples
 from ..report import Report
 from .align import MAX_GAP, MIN_SAMPLES, SPEEDS, Run, find_runs, still_runs
-from .check import MOTION_MIN_STD, aligned, motion_agreement, ncc, register
+from .check import MOTION_MIN_STD, aligned, motion_agreement, ncc, place_in_photo, register
 from .search import ReferenceSet
 
 RADIUS = 72  # PDQ bits: a pair farther apart is not a candidate (random pictures sit near 128)
@@ -42,6 +42,11 @@ RETIME_SHIFT = 0.5  # seconds of reference time the motion search may move the l
 RETIME_SPAN = 0.1  # relative speed change it may try around an accepted line
 EXTEND_RADIUS = 90  # PDQ bits within which the clip samples next to a checked run extend it
 MAX_JOIN_GAP = MAX_GAP + 0.5  # seconds between two pieces on one line that are joined into one finding
+SHORT_PIECE = 2.5  # seconds: a piece this short has no measurable speed of its own
+TIMING_MIN = 2.0  # seconds of motion-confirmed span under which the speed of a finding is not known
+SPEED_LABEL = 0.05  # a measured speed this far from 1 (relative) is labelled ``speed``
+PICTURE_CONFIDENCE = 0.6  # picture-only evidence: confidence = this x the picture correlation
+WINDOW_CROP = 0.9  # a window's found border is ~2 % off: a placement narrower than this is a crop
 
 
 @dataclass
@@ -66,6 +71,7 @@ class Verdict:
     placement: Box
     colour_changed: bool
     retimed: tuple[float, float] | None = None  # (speed, offset) the motion check settled on, if it moved the line
+    pan_zoom: bool = False  # a photo shown with a pan or a zoom: the placement moved over the run
 
 
 def _nearest(times: np.ndarray, t: float) -> int:
@@ -160,6 +166,56 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
     colour = abs(float(np.median(means))) > 12 or not 0.85 <= float(np.median(stds)) <= 1.18
     plausible = appearance >= STILL_APPEARANCE_MIN and (motion is None or motion >= need)
     return Verdict(accepted, plausible, appearance, motion, box, colour, retimed)
+
+
+PHOTO_EXTEND_MIN = 0.8  # correlation a clip sample next to a photo run needs to extend it
+
+
+def check_photo(clip: ClipPrints, area: Box, mirrored: bool, q_samples: np.ndarray, ref: Samples,
+                ref_area: Box) -> Verdict:
+    """A run of clip samples against a photo: each checked sample is placed in the photo on its own
+    (a pan or a zoom moves the placement from sample to sample, ``place_in_photo``); the median
+    correlation must reach ``STILL_APPEARANCE_MIN``.  There is no motion to compare (a photo does
+    not move), so this is evidence from the picture alone."""
+    photo = ref_area.cut(ref.thumbs[0])
+    picks = np.unique(q_samples[np.linspace(0, len(q_samples) - 1, min(CHECK_SAMPLES, len(q_samples)))
+                                .round().astype(int)])
+    placed = [place_in_photo(_clip_picture(clip, int(i), area, mirrored), photo) for i in picks]
+    scores = [p.score for p in placed]
+    appearance = float(np.median(scores))
+    box = Box(*np.median([[p.box.x0, p.box.y0, p.box.x1, p.box.y1] for p in placed], axis=0).tolist())
+    accepted = appearance >= STILL_APPEARANCE_MIN
+    return Verdict(accepted, accepted, appearance, None, box, False, pan_zoom=_moved([p.box for p in placed]))
+
+
+def _moved(boxes: list[Box]) -> bool:
+    """Whether placements in a photo differ by a zoom (10 %) or a pan (5 % of the photo)."""
+    if len(boxes) < 2:
+        return False
+    b = np.array([[x.x0, x.y0, x.x1, x.y1] for x in boxes])
+    widths = b[:, 2] - b[:, 0]
+    return bool(widths.max() / max(widths.min(), 1e-3) > 1.1 or np.ptp(b[:, 0]) > 0.05 or np.ptp(b[:, 1]) > 0.05)
+
+
+def _extend_photo(clip: ClipPrints, area: Box, mirrored: bool, span: tuple[float, float],
+                  shot: tuple[float, float], ref: Samples, ref_area: Box) -> tuple[np.ndarray, list[Box]]:
+    """Clip samples of the same shot just before and after a photo run that still show the photo
+    (somewhere, at some zoom): a slow zoom soon leaves the crops whose hashes found the run.  Their
+    times and placements."""
+    qt = np.asarray(clip.samples.t)
+    photo = ref_area.cut(ref.thumbs[0])
+    times: list[float] = []
+    boxes: list[Box] = []
+    for direction in (-1, 1):
+        order = np.flatnonzero((qt < span[0]) & (qt >= shot[0]))[::-1] if direction < 0 else \
+            np.flatnonzero((qt > span[1]) & (qt < shot[1]))
+        for i in order:
+            placed = place_in_photo(_clip_picture(clip, int(i), area, mirrored), photo)
+            if placed.score < PHOTO_EXTEND_MIN:
+                break
+            times.append(float(qt[i]))
+            boxes.append(placed.box)
+    return np.asarray(times, float), boxes
 
 
 def retime(clip: ClipPrints, area: Box, mirrored: bool, run: Run, picks: np.ndarray, t_end: float,
@@ -295,8 +351,12 @@ def _extend(clip: ClipPrints, refs: ReferenceSet, ref_id: int, rt: np.ndarray, r
 
 
 def _continues(a: Piece, b: Piece) -> bool:
-    """Whether piece ``b`` carries on piece ``a`` along the same time mapping (across a clip cut)."""
-    if a.mirrored != b.mirrored or b.start - a.end > MAX_JOIN_GAP or abs(a.run.speed - b.run.speed) > 0.06:
+    """Whether piece ``b`` carries on piece ``a`` along the same time mapping (across a clip cut).
+    A piece shorter than ``SHORT_PIECE`` has no speed of its own worth comparing (a second of a
+    static or slow picture fits many lines): it only has to meet ``a``'s line at the join."""
+    short = min(a.end - a.start, b.end - b.start) < SHORT_PIECE
+    if a.mirrored != b.mirrored or b.start - a.end > MAX_JOIN_GAP or (
+            abs(a.run.speed - b.run.speed) > 0.06 and not short):
         return False
     t = 0.5 * (a.end + b.start)
     return abs(float(a.run.ref_time(t)) - float(b.run.ref_time(t))) <= 0.5
@@ -356,16 +416,29 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
                 if any(_overlap(span, k) for k in kept):
                     continue  # a clip moment shows one moment of a reference: keep the best-supported run
                 area_name, mirrored = clip.variant_of(_majority(variants[run.pairs]))
-                guess = REF_CROPS[_majority(crops[run.pairs])]
-                verdict = check_run(clip, clip.areas.get(area_name, FULL), mirrored, run,
-                                    np.unique(qs[run.pairs]), ref, ref_area, still_ref=still, guess=guess)
+                crop = _majority(crops[run.pairs])
+                live = clip.areas.get(area_name, FULL)
+                if ref.kind == "image" and not still_clip:  # a photo shown as video
+                    verdict = check_photo(clip, live, mirrored, np.unique(qs[run.pairs]), ref, ref_area)
+                else:
+                    guess = REF_CROPS[crop] if crop < len(REF_CROPS) else FULL
+                    verdict = check_run(clip, live, mirrored, run, np.unique(qs[run.pairs]), ref, ref_area,
+                                        still_ref=still, guess=guess)
                 r_times = tr[run.pairs]
                 if verdict.retimed is not None:  # the motion check moved the line: report that one
                     run = Run(verdict.retimed[0], verdict.retimed[1], run.pairs)
                     r_times = run.ref_time(tq[run.pairs])
                 if verdict.plausible and not verdict.accepted:
                     weak.append(Piece(run, tq[run.pairs], r_times, d[run.pairs], area_name, mirrored, verdict))
-                if verdict.accepted:
+                if verdict.accepted and ref.kind == "image" and not still_clip:
+                    kept.append(span)
+                    ext_t, ext_boxes = _extend_photo(clip, live, mirrored, span, shot_span(g), ref, ref_area)
+                    if not verdict.pan_zoom and _moved([verdict.placement, *ext_boxes]):
+                        verdict = replace(verdict, pan_zoom=True)
+                    pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
+                                        np.concatenate([r_times, np.zeros(len(ext_t))]),
+                                        d[run.pairs], area_name, mirrored, verdict))
+                elif verdict.accepted:
                     kept.append(span)
                     ext_t, ext_d = _extend(clip, refs, int(ref_id), rt, run, span, shot_span(g), area_name,
                                            mirrored)
@@ -373,8 +446,11 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
                                         np.concatenate([r_times, run.ref_time(ext_t)]),
                                         np.concatenate([d[run.pairs], ext_d]), area_name, mirrored, verdict))
         groups: list[list[Piece]] = []
+        photo = ref.kind == "image" and not still_clip
         for piece in sorted(pieces + weak, key=lambda x: x.start):
-            if groups and not still and _continues(groups[-1][-1], piece):
+            if groups and photo and piece.start - max(x.end for x in groups[-1]) <= MAX_JOIN_GAP:
+                groups[-1].append(piece)  # one photo shown on: pieces of one pan/zoom are one finding
+            elif groups and not still and _continues(groups[-1][-1], piece):
                 groups[-1].append(piece)
             else:
                 groups.append([piece])
@@ -396,6 +472,15 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
     if len(group) > 1:  # one line through the joined pieces
         speed, offset = np.polyfit(tq, tr, 1)
         run = Run(float(speed), float(offset), first.run.pairs)
+    # evidence: did the two sides also move alike (a still camera or a photo gives the picture only)
+    moved = any(x.verdict.accepted and x.verdict.motion is not None for x in group)
+    evidence = "picture+motion" if moved else "picture"
+    video_pair = clip.samples.kind != "image" and ref.kind != "image"
+    timing_known = moved and end - start >= TIMING_MIN
+    if video_pair and not timing_known:
+        # the pictures place the clip in the reference, but nothing measures the speed: the line
+        # at normal speed through the closest pairs (a still picture fits any line)
+        run = Run(1.0, float(np.median(tr - tq)), first.run.pairs)
     if clip.samples.kind == "image":
         r0 = r1 = run.offset
     elif ref.kind == "image":
@@ -406,19 +491,36 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
     r0, r1 = (min(max(0.0, float(x)), limit) for x in (r0, r1))
     verdict = first.verdict
     area_name = first.area
+    live = clip.areas.get(area_name, FULL)
+    in_window = area_name.startswith("window")
+    bars = clip.areas.get("bars")
+    near = [name for name in ("overlay", "bars") if in_window and name in clip.areas
+            and _near(live, clip.areas[name])]
+    if near:  # the window is (within the found borders' accuracy) the picture between bars and banners
+        in_window, area_name = False, near[0]
+    elif in_window and bars is not None and _spans_side(live, bars):
+        # a "window" as wide or as tall as the picture between the bars: the bars, and a banner over
+        # the picture, cut off (what the edge trims of live_area.py find when the picture moves)
+        in_window = False
+        area_name = "overlay" if max(abs(live.y1 - bars.y1), abs(live.y0 - bars.y0), abs(live.x0 - bars.x0),
+                                     abs(live.x1 - bars.x1)) > 0.03 else "bars"
     transform: list[str] = []
     if first.mirrored:
         transform.append("hflip")
     box = verdict.placement
-    if box.width < 0.95 or box.height < 0.95:
+    crop_below = WINDOW_CROP if in_window else 0.95
+    if box.width < crop_below or box.height < crop_below:
         transform.append("crop")
     if area_name in ("bars", "overlay") and "bars" in clip.areas:
         transform.append("bars")
     if area_name == "overlay":
         transform.append("overlay")
-    if clip.samples.kind != "image" and ref.kind != "image" and abs(run.speed - 1.0) > 0.05:
+    if in_window:
+        transform.append("window")
+    if ref.kind == "image" and any(x.verdict.pan_zoom for x in group):
+        transform.append("pan_zoom")
+    if video_pair and timing_known and abs(run.speed - 1.0) > SPEED_LABEL:
         transform.append("speed")
-    live = clip.areas.get(area_name, FULL)
     clip_px = clip.samples.display[0] * live.width
     ref_px = ref.display[0] * box.width
     if clip_px and ref_px and not 0.8 <= clip_px / ref_px <= 1.25:
@@ -430,11 +532,27 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
         transform.append("frame_rate")
     appearance = min(x.verdict.appearance for x in group)
     motions = [x.verdict.motion for x in group if x.verdict.motion is not None]
-    motion = float(np.mean(motions)) if motions else 0.5
-    confidence = max(0.0, min(1.0, 0.5 * appearance + 0.5 * motion))
+    if moved:
+        confidence = 0.5 * appearance + 0.5 * float(np.mean(motions))
+    else:
+        confidence = PICTURE_CONFIDENCE * appearance
+    confidence = max(0.0, min(1.0, confidence))
+    ref_info = {**info.public(), "kind": "photo" if ref.kind == "image" else "video"}
+    window = {"x": round(live.x0, 3), "y": round(live.y0, 3), "w": round(live.width, 3), "h": round(live.height, 3)}
     return {"start_s": round(start, 2), "end_s": round(end, 2), "ref_start_s": round(r0, 2),
-            "ref_end_s": round(r1, 2), "ref": info.public(), "transform": transform,
-            "distance": int(np.median(d)), "confidence": round(confidence, 2)}
+            "ref_end_s": round(r1, 2), "ref": ref_info, "transform": transform,
+            "distance": int(np.median(d)), "confidence": round(confidence, 2), "evidence": evidence,
+            "window": window}
+
+
+def _near(a: Box, b: Box, tol: float = 0.05) -> bool:
+    return max(abs(a.x0 - b.x0), abs(a.y0 - b.y0), abs(a.x1 - b.x1), abs(a.y1 - b.y1)) <= tol
+
+
+def _spans_side(inner: Box, outer: Box, tol: float = 0.03) -> bool:
+    """Whether ``inner`` reaches across ``outer`` from side to side or from top to bottom."""
+    return ((abs(inner.x0 - outer.x0) <= tol and abs(inner.x1 - outer.x1) <= tol)
+            or (abs(inner.y0 - outer.y0) <= tol and abs(inner.y1 - outer.y1) <= tol))
 
 
 def clock(seconds: float) -> str:
