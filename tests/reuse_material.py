@@ -151,3 +151,13 @@ def split_screen(left: Path, right: Path, out: Path, seconds: float = 8.0) -> Pa
                "drawbox=x=20:y=312:w=300:h=18:color=black:t=fill[v]", "-map", "[v]", "-t", str(seconds),
                "-c:v", "libx264", "-preset", "veryfast", "-crf", "24", "-pix_fmt", "yuv420p", str(out))
     return out
+
+
+def held_still(src: Path, t: float, out: Path, seconds: float = 5.0) -> Path:
+    """The frame of video ``src`` at ``t`` seconds held for ``seconds`` (25 fps): a camera on a tripod
+    filming a scene where nothing moves."""
+    if not out.exists():
+        ffmpeg("-ss", str(t), "-i", str(src), "-an", "-vf", f"trim=end_frame=1,loop=loop={int(seconds * 25) - 1}:size=1,"
+               "setpts=N/25/TB,fps=25", "-frames:v", str(int(seconds * 25)), "-c:v", "libx264", "-preset", "veryfast",
+               "-crf", "20", "-pix_fmt", "yuv420p", str(out))
+    return out

@@ -49,7 +49,12 @@ def test_report_with_segments_and_reused_spans_validates():
                                                            {"label": "indoor", "start_s": 4.0, "end_s": 24.0}]}
     report["reused"] = [{"start_s": 16.0, "end_s": 24.0, "ref_start_s": 0.0, "ref_end_s": 8.0,
                          "ref": {"title": "cup", "date": "2017-09-01", "source": "opencv", "path": "cup.mp4"},
-                         "transform": "scaled", "confidence": 0.97}]
+                         "transform": "scaled", "confidence": 0.97},
+                        {"start_s": 0.0, "end_s": 6.0, "ref_start_s": 0.0, "ref_end_s": 0.0,
+                         "ref": {"id": 3, "title": "leuven", "date": None, "source": None, "path": "photo.jpg",
+                                 "kind": "photo"},
+                         "transform": ["crop", "pan_zoom"], "confidence": 0.55, "distance": 40,
+                         "evidence": "picture", "window": {"x": 0.5, "y": 0.05, "w": 0.45, "h": 0.45}}]
     assert list(validator().iter_errors(report)) == []
 
 
@@ -64,6 +69,9 @@ def test_report_with_segments_and_reused_spans_validates():
     lambda r: r["metadata"].update(location={"lat": 95.0, "lon": 0.0, "alt": None}),
     lambda r: r["scenes"]["segments"].append({"label": "street", "start_s": "0"}),
     lambda r: r["reused"].append({"start_s": 1.0}),
+    lambda r: r["reused"].append({"start_s": 1.0, "end_s": 2.0, "evidence": "motion"}),
+    lambda r: r["reused"].append({"start_s": 1.0, "end_s": 2.0, "window": {"x": 0.5, "y": 0.0, "w": 1.5, "h": 1.0}}),
+    lambda r: r["reused"].append({"start_s": 1.0, "end_s": 2.0, "ref": {"kind": "still"}}),
 ])
 def test_broken_reports_do_not_validate(breakage):
     report = copy.deepcopy(as_written("ministry.mp4"))

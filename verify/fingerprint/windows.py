@@ -56,21 +56,23 @@ def _ridge(mean_grad: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _sharp_steps(energy: np.ndarray, length: int) -> list[int]:
-    """Positions (0..length) where the detail profile ``energy`` steps up or down by ``SHARP_STEP``
-    (means of four rows/columns either side)."""
-    out = []
-    for p in range(3, length - 3):
-        a, b = float(energy[max(0, p - 4):p].mean()), float(energy[p:p + 4].mean())
+    """Positions (0..length) where the detail profile ``energy`` steps up or down by ``SHARP_STEP``:
+    means of four rows/columns either side, leaving out the row/column on each side of the step
+    itself (a border is sharp in itself); of neighbouring positions, the steepest."""
+    steps: list[tuple[int, float]] = []
+    for p in range(5, length - 4):
+        a, b = float(energy[p - 5:p - 1].mean()), float(energy[p + 1:p + 5].mean())
         lo, hi = min(a, b), max(a, b)
         if hi >= 4.0 and hi >= SHARP_STEP * max(lo, 0.5):
-            out.append(p)
-    # keep the strongest of neighbouring positions
-    kept: list[int] = []
-    for p in out:
-        if kept and p - kept[-1] <= 2:
+            steps.append((p, hi / max(lo, 0.5)))
+    kept: list[tuple[int, float]] = []
+    for p, r in steps:
+        if kept and p - kept[-1][0] <= 2:
+            if r > kept[-1][1]:
+                kept[-1] = (p, r)
             continue
-        kept.append(p)
-    return kept
+        kept.append((p, r))
+    return [p for p, _ in kept]
 
 
 def _top_lines(count: np.ndarray, least: float) -> list[int]:
@@ -107,10 +109,14 @@ def windows(stack: np.ndarray) -> list[Box]:
     hy[1:h] = _ridge(gy, axis=0)
     hy[0] = hy[h] = True
     # sharpness steps (blurred fills): the whole line counts as supported where the step is
+    # (where a persistent edge lies within 3 pixels the edge is the border, more precisely placed)
+    row_count, col_count = hy.sum(axis=1), vx.sum(axis=0)
     for y in _sharp_steps(lap.mean(axis=1), h):
-        hy[y] = True
+        if row_count[max(1, y - 3):min(h, y + 4)].max() < MIN_SIDE * w:
+            hy[y] = True
     for x in _sharp_steps(lap.mean(axis=0), w):
-        vx[:, x] = True
+        if col_count[max(1, x - 3):min(w, x + 4)].max() < MIN_SIDE * h:
+            vx[:, x] = True
     xs = sorted({p + 1 for p in _top_lines(vx[:, 1:w].sum(axis=0).astype(float), MIN_SIDE * h)} | {0, w})
     ys = sorted({p + 1 for p in _top_lines(hy[1:h].sum(axis=1).astype(float), MIN_SIDE * w)} | {0, h})
     row_detail, col_detail = lap.mean(axis=1), lap.mean(axis=0)

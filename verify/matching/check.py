@@ -24,6 +24,7 @@ from ..fingerprint.live_area import Box
 
 SCALES = np.round(np.arange(0.76, 1.0001, 0.03), 3)
 MOTION_MIN_STD = 2.0  # grey levels of frame-difference std below which a side did not move
+FINE_MOTION_STD = 0.8  # ...and below which it did not move at all (a re-encoded still changes by ~0.1-0.3)
 
 
 @dataclass(frozen=True)
@@ -83,11 +84,12 @@ def ncc(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / den) if den > 1e-6 else 0.0
 
 
-def motion_agreement(q0: np.ndarray, q1: np.ndarray, r0: np.ndarray, r1: np.ndarray) -> float | None:
+def motion_agreement(q0: np.ndarray, q1: np.ndarray, r0: np.ndarray, r1: np.ndarray,
+                     least: float = MOTION_MIN_STD) -> float | None:
     """Correlation of the clip's change (q0 -> q1) with the reference's (r0 -> r1), or None when
-    either side is still (nothing to compare)."""
+    either side is still (changes by less than ``least``: nothing to compare)."""
     dq, dr = q1 - q0, r1 - r0
-    if float(dq.std()) < MOTION_MIN_STD or float(dr.std()) < MOTION_MIN_STD:
+    if float(dq.std()) < least or float(dr.std()) < least:
         return None
     return ncc(dq, dr)
 
@@ -124,3 +126,23 @@ def place_in_photo(q: np.ndarray, r: np.ndarray) -> Placement:
     fine = np.clip(s * np.exp(np.arange(-2, 3) * 0.02), PHOTO_SCALES[0], 1.0)
     score, _, box = search(_f32(r), 1.0, np.unique(fine))
     return Placement(box, score)
+
+
+BLOCKS = 6  # the picture is cut into BLOCKS x BLOCKS parts for ``worst_part``
+
+
+def worst_part(q: np.ndarray, r: np.ndarray) -> float:
+    """How much the worst-matching part of two aligned pictures disagrees, against the typical part:
+    ``q`` is fitted to ``r`` by gain and offset, and the RMS residual of each of 6 x 6 blocks taken;
+    returned is the largest over the median (floored at 2 grey levels).  A copy (re-encoded, scaled,
+    colour-shifted) disagrees about evenly everywhere (~1.5-2.5); another moment of the same still
+    camera disagrees where something came, went or moved (a walker, a car, a branch: 6-10)."""
+    qf, rf = q.astype(np.float32).ravel(), r.astype(np.float32).ravel()
+    if float(qf.std()) < 1e-3:
+        return float("inf")
+    gain, offset = np.polyfit(qf, rf, 1)
+    res = (gain * q.astype(np.float32) + offset - r.astype(np.float32)) ** 2
+    h, w = res.shape
+    rms = [float(np.sqrt(res[i * h // BLOCKS:(i + 1) * h // BLOCKS, j * w // BLOCKS:(j + 1) * w // BLOCKS].mean()))
+           for i in range(BLOCKS) for j in range(BLOCKS)]
+    return max(rms) / max(float(np.median(rms)), 2.0)

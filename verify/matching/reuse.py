@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,13 +28,14 @@ from ..fingerprint.prints import AREAS, REF_CROPS, ClipPrints
 from ..fingerprint.sampling import Samples
 from ..report import Report
 from .align import MAX_GAP, MIN_SAMPLES, SPEEDS, Run, find_runs, still_runs
-from .check import MOTION_MIN_STD, aligned, motion_agreement, ncc, place_in_photo, register
+from .check import FINE_MOTION_STD, MOTION_MIN_STD, aligned, motion_agreement, ncc, place_in_photo, register, worst_part
 from .search import ReferenceSet
 
 RADIUS = 72  # PDQ bits: a pair farther apart is not a candidate (random pictures sit near 128)
 CHECK_SAMPLES = 12  # clip samples of a run that are checked against the reference
 APPEARANCE_MIN = 0.60  # median correlation of the placed clip picture with the reference
 STILL_APPEARANCE_MIN = 0.85  # the same when neither side moves (no motion evidence)
+WORST_PART_MAX = 4.0  # picture-only evidence: the worst part of the picture may disagree this much more than the typical
 MOTION_MIN = 0.35  # median correlation of the two sides' frame differences
 MOTION_STEP = 1.0  # seconds of clip between the two pictures of a motion comparison
 MIN_MOTION_CHECKS = 2
@@ -112,12 +115,18 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
         j = 0 if ref.kind == "image" else _nearest(rt, run.ref_time(tq))
         return ref_area.cut(ref.thumbs[j])
 
+    worst: list[float] = []
+    slight: list[float] = []  # agreement of changes too small for motion evidence (a tree in light wind)
+
     def measure(box: Box) -> tuple[list[float], list[float], int, list[float], list[float]]:
         scores, motions, means, stds = [], [], [], []
         tried = 0
+        worst.clear()
+        slight.clear()
         for i in picks:
             q0, r0 = aligned(_clip_picture(clip, int(i), area, mirrored), ref_pic(qt[i]), box)
             scores.append(ncc(q0, r0))
+            worst.append(worst_part(q0, r0))
             means.append(float(q0.mean() - r0.mean()))
             stds.append(float(q0.std() / max(r0.std(), 1e-3)))
             k = None if still_ref else _motion_partner(qt, int(i), t_end)
@@ -128,6 +137,10 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
             m = motion_agreement(q0, q1, r0, r1)
             if m is not None:
                 motions.append(m)
+            else:
+                m = motion_agreement(q0, q1, r0, r1, FINE_MOTION_STD)
+                if m is not None:
+                    slight.append(m)
         return scores, motions, tried, means, stds
 
     box = guess
@@ -157,14 +170,27 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
             scores, motions, tried, means, stds = measure(box)
             appearance = float(np.median(scores))
             motion = float(np.median(motions)) if len(motions) >= MIN_MOTION_CHECKS else None
+    if os.environ.get("VERIFY_DEBUG_REUSE"):
+        print(f"run check: {area} ref {ref.duration_s:.2f}s appearance {appearance:.3f} motion {motion} worst part {float(np.median(worst)):.2f} "
+              f"tried {tried} slight {np.round(slight, 2)}", file=sys.stderr)
+    contradicted = uneven = False
     if motion is None:
-        # no motion evidence: fine for a still picture, not for a run too short to show any
-        accepted = (not need_motion and appearance >= STILL_APPEARANCE_MIN
+        # no motion evidence: fine for a still picture, not for a run too short to show any.  Then
+        # the picture alone must be convincing: every part of it agrees (another moment of a still
+        # camera differs only where something came, went or moved; not asked of a single photo as
+        # the clip, compared with the reference sample nearest its moment, up to 1/16 s away), and
+        # where both sides change a little (too little for motion evidence) the changes do not
+        # disagree (another moment of a tree in wind looks the same, its leaves move otherwise)
+        contradicted = len(slight) >= MIN_MOTION_CHECKS and float(np.median(slight)) < MOTION_MIN
+        uneven = clip.samples.kind != "image" and float(np.median(worst)) > WORST_PART_MAX
+        accepted = (not need_motion and appearance >= STILL_APPEARANCE_MIN and not contradicted and not uneven
                     and (still_ref or tried >= MIN_MOTION_CHECKS))
     else:
         accepted = appearance >= APPEARANCE_MIN and motion >= need
     colour = abs(float(np.median(means))) > 12 or not 0.85 <= float(np.median(stds)) <= 1.18
-    plausible = appearance >= STILL_APPEARANCE_MIN and (motion is None or motion >= need)
+    plausible = appearance >= STILL_APPEARANCE_MIN and (
+        motion is not None and motion >= need
+        or motion is None and not uneven and not contradicted)
     return Verdict(accepted, plausible, appearance, motion, box, colour, retimed)
 
 
@@ -180,11 +206,15 @@ def check_photo(clip: ClipPrints, area: Box, mirrored: bool, q_samples: np.ndarr
     photo = ref_area.cut(ref.thumbs[0])
     picks = np.unique(q_samples[np.linspace(0, len(q_samples) - 1, min(CHECK_SAMPLES, len(q_samples)))
                                 .round().astype(int)])
-    placed = [place_in_photo(_clip_picture(clip, int(i), area, mirrored), photo) for i in picks]
+    pics = [_clip_picture(clip, int(i), area, mirrored) for i in picks]
+    placed = [place_in_photo(q, photo) for q in pics]
     scores = [p.score for p in placed]
     appearance = float(np.median(scores))
+    worst = float(np.median([worst_part(*aligned(q, photo, p.box)) for q, p in zip(pics, placed)]))
     box = Box(*np.median([[p.box.x0, p.box.y0, p.box.x1, p.box.y1] for p in placed], axis=0).tolist())
-    accepted = appearance >= STILL_APPEARANCE_MIN
+    accepted = appearance >= STILL_APPEARANCE_MIN and worst <= WORST_PART_MAX
+    if os.environ.get("VERIFY_DEBUG_REUSE"):
+        print(f"photo check: appearance {appearance:.3f} worst part {worst:.2f}", file=sys.stderr)
     return Verdict(accepted, accepted, appearance, None, box, False, pan_zoom=_moved([p.box for p in placed]))
 
 
@@ -479,8 +509,11 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
     timing_known = moved and end - start >= TIMING_MIN
     if video_pair and not timing_known:
         # the pictures place the clip in the reference, but nothing measures the speed: the line
-        # at normal speed through the closest pairs (a still picture fits any line)
-        run = Run(1.0, float(np.median(tr - tq)), first.run.pairs)
+        # at normal speed through the closest pairs (a still picture fits any line), kept inside
+        # the reference (a still clip as long as its reference can only start where it starts)
+        offset = float(np.median(tr - tq))
+        lo, hi = -start, (ref.duration_s or max(ref.t)) - end
+        run = Run(1.0, float(np.clip(offset, lo, hi)) if lo <= hi else offset, first.run.pairs)
     if clip.samples.kind == "image":
         r0 = r1 = run.offset
     elif ref.kind == "image":
@@ -595,9 +628,20 @@ def add_reuse(report: Report, findings: list[dict[str, Any]], searched: list[Ref
         how = f" ({', '.join(f['transform'])})" if f["transform"] else ""
         dated = f", dated {ref['date']}" if ref.get("date") else ""
         source = f", from {ref['source']}" if ref.get("source") else ""
-        message = (f"{clock(f['start_s'])}–{clock(f['end_s'])} of this clip is {clock(f['ref_start_s'])}–"
-                   f"{clock(f['ref_end_s'])} of known footage '{name}'{dated}{source}{how}")
+        if ref.get("kind") == "photo":
+            message = f"{clock(f['start_s'])}–{clock(f['end_s'])} of this clip shows the known photo '{name}'"
+        else:
+            message = (f"{clock(f['start_s'])}–{clock(f['end_s'])} of this clip is {clock(f['ref_start_s'])}–"
+                       f"{clock(f['ref_end_s'])} of known footage '{name}'")
+        message += dated + source + how
+        win = f.get("window")
+        if win and (win["w"] < 0.95 or win["h"] < 0.95):
+            message += (f"; shown in a window of the frame (from {win['x']:.0%}, {win['y']:.0%}, "
+                        f"{win['w']:.0%} wide, {win['h']:.0%} high)")
+        if f.get("evidence") == "picture":
+            message += "; matched by the picture alone (nothing moved that could confirm it)"
         if earlier:
             message += f"; the footage is older than {' and '.join(earlier)}"
         report.add_flag("reused_footage", "critical" if earlier else "warning", message + ".",
-                        **{k: f[k] for k in ("start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform")})
+                        **{k: f[k] for k in ("start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform",
+                                             "evidence", "window") if k in f})
