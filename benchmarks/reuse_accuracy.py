@@ -20,6 +20,19 @@ and the raw counts.  The scene timeline is turned off (it plays no part in the s
 
     .venv/bin/python benchmarks/reuse_accuracy.py             # the table and the totals
     .venv/bin/python benchmarks/reuse_accuracy.py --verbose   # and every finding of every clip
+    .venv/bin/python benchmarks/reuse_accuracy.py --no-reframes   # the issue 3 families only
+
+Then issue 13's families (``reframes``): footage as platforms reframe it, each with hard negatives
+(``tests/reuse_material.py``: ``REFRAME_FAMILIES``, ``reframe_case``): a vertical post over a blurred
+copy of itself, still cameras in bars with a banner (a tree in wind, a street camera, a held frame),
+plain re-encodes of still cameras, a pan and zoom over a photo, picture-in-picture over a moving
+broadcast with a lower third, a split screen of two known clips.  Negatives: the same reframes of
+footage not in the index, other times of the same still cameras, another window of the same
+broadcast.  A finding counts when its clip and reference spans are right (start 0.5 s, end 1 s), its
+``window`` is where the footage is (0.04 of the frame) and a photo is reported as a photo.  Beside
+verify: the pHash baseline and a vPDQ-like baseline (PDQ of one frame a second, brute-force match
+within 31 bits, a reference found when half of its per-second hashes match, as ThreatExchange's vPDQ
+compares videos).
 """
 
 from __future__ import annotations
@@ -34,9 +47,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from reuse_material import FIXTURES, TRANSFORMS, everything, excerpt, transformed  # noqa: E402
+from reuse_material import (FIXTURES, REFRAME_FAMILIES, REFRAME_WINDOWS, TRANSFORMS, everything,  # noqa: E402
+                             excerpt, reframe_case, reframe_refs, transformed)
 
-from verify.fingerprint.pdq import hamming  # noqa: E402
+from verify.fingerprint.pdq import QUALITY_MIN, hamming, pdq  # noqa: E402
+from verify.fingerprint.sampling import sample_file  # noqa: E402
 from verify.fingerprint.prints import ClipPrints, clip_prints  # noqa: E402
 from verify.matching.footage import fingerprint_files  # noqa: E402
 from verify.matching.reuse import RADIUS, search_clip  # noqa: E402
@@ -45,6 +60,8 @@ from verify.matching.store import Store  # noqa: E402
 from verify.pipeline import Options, analyse  # noqa: E402
 
 PHASH_MAX = 10
+VPDQ_DISTANCE = 31  # vPDQ's default distance tolerance (bits)
+VPDQ_SHARE = 0.5  # a reference is found when this share of its per-second hashes match the clip
 NO_SCENES = Options(scenes=False)  # the scene timeline plays no part in the search
 #: what every positive (ministry.mp4 transformed) holds of the known footage:
 #: reference title -> (clip start, clip end at normal speed, reference start, reference end), seconds
@@ -131,6 +148,94 @@ def main() -> None:
     if verbose:
         values, counts = np.unique(d, return_counts=True)
         print("  counts: {" + ", ".join(f"{v}: {c}" for v, c in zip(values, counts)) + "}")
+    if "--no-reframes" not in sys.argv[1:]:
+        reframes(work, verbose)
+
+
+def vpdq_hashes(path: Path) -> np.ndarray:
+    """A vPDQ-like fingerprint: the PDQ hash of one frame a second (of a photo: its one hash), those
+    of quality >= 50 (hashed from verify's 128-px grey thumbnails)."""
+    samples = sample_file(path, 1.0)
+    rows = [h for h, q in (pdq(t) for t in samples.thumbs) if q >= QUALITY_MIN]
+    return np.asarray(rows, np.uint8).reshape(-1, 32)
+
+
+def vpdq_found(clip: np.ndarray, ref: np.ndarray) -> bool:
+    """Brute force, as vPDQ matches: the share of the reference's hashes with a clip hash within
+    ``VPDQ_DISTANCE`` bits reaches ``VPDQ_SHARE``."""
+    if not len(clip) or not len(ref):
+        return False
+    d = hamming(ref[:, None, :], clip[None, :, :]).min(axis=1)
+    return bool(np.mean(d <= VPDQ_DISTANCE) >= VPDQ_SHARE)
+
+
+def reframes(work: Path, verbose: bool) -> None:
+    """Issue 13's families: footage as platforms reframe it, with hard negatives, against an index of
+    ``reframe_refs``; verify vs the pHash baseline vs a vPDQ-like baseline, per family."""
+    refs = reframe_refs(work)
+    store = Store(":memory:")
+    store.add_many(fingerprint_files(list(refs.values()), store))
+    refset = ReferenceSet(store, "reframes")
+    ref_keys = {name: [s.phash for s in analyse(p, NO_SCENES).report.shots] for name, p in refs.items()}
+    ref_vpdq = {name: vpdq_hashes(p) for name, p in refs.items()}
+    print(f"\nReframed footage (issue 13): index of {', '.join(refs)}")
+    print(f"{'family':<19} {'clip':<18} {'kind':<9} {'verify':<34} {'pHash':<36} {'vPDQ-like':<36} s")
+    totals: dict[str, list[int]] = {}
+    for family, names in REFRAME_FAMILIES.items():
+        fam = totals.setdefault(family, [0, 0, 0, 0, 0, 0, 0])  # expected, verify found/false, pHash, vPDQ
+        for name in names:
+            clip, expected = reframe_case(name, work)
+            t = time.perf_counter()
+            analysis = analyse(clip, NO_SCENES)
+            cuts = [s.start_s for s in analysis.report.shots[1:]]
+            findings = search_clip(clip_prints(analysis.samples), refset, cuts, analysis.report.media.fps)
+            seconds = time.perf_counter() - t
+            found = {title: False for title in expected}
+            false = 0
+            for f in findings:
+                title = f["ref"]["title"]
+                if title not in expected:
+                    false += 1
+                    continue
+                c0, c1, r0, r1 = expected[title]
+                ok = (abs(f["start_s"] - c0) <= 0.5 and abs(f["end_s"] - c1) <= 1.0
+                      and abs(f["ref_start_s"] - r0) <= 0.5 and abs(f["ref_end_s"] - r1) <= 1.0)
+                win = REFRAME_WINDOWS.get(name, {}).get(title)
+                if win is not None:
+                    w = f.get("window", {})
+                    ok &= all(abs(w.get(k, -1) - v) <= 0.04 for k, v in zip("xywh", win))
+                if refs[title].suffix == ".jpg":
+                    ok &= f["ref"].get("kind") == "photo"
+                false += not ok and not found[title]  # the right footage at the wrong place or time
+                found[title] |= ok
+            keys = [s.phash for s in analysis.report.shots if s.phash]
+            base = {r for r, ks in ref_keys.items() for k in keys for rk in ks if rk and phash_distance(k, rk) <= PHASH_MAX}
+            cv = vpdq_hashes(clip)
+            vp = {r for r, h in ref_vpdq.items() if vpdq_found(cv, h)}
+            fam[0] += len(expected)
+            fam[1] += sum(found.values())
+            fam[2] += false
+            fam[3] += len(base & set(expected))
+            fam[4] += len(base - set(expected))
+            fam[5] += len(vp & set(expected))
+            fam[6] += len(vp - set(expected))
+            kind = "positive" if expected else "negative"
+            v = " ".join(f"{r}:{'found' if ok else 'MISSED'}" for r, ok in found.items()) or "-"
+            b = " ".join(f"{r}:{'found' if r in base else 'missed'}" for r in expected) or "-"
+            p = " ".join(f"{r}:{'found' if r in vp else 'missed'}" for r in expected) or "-"
+            bf, pf = len(base - set(expected)), len(vp - set(expected))
+            print(f"{family:<19} {name:<18} {kind:<9} {v + (f' +{false} false' if false else ''):<34} "
+                  f"{b + (f' +{bf} false' if bf else ''):<36} {p + (f' +{pf} false' if pf else ''):<36} {seconds:4.1f}")
+            if verbose:
+                for f in findings:
+                    print(f"    {f['ref']['title']:<8} clip {f['start_s']:6.2f}-{f['end_s']:6.2f}  ref {f['ref_start_s']:5.2f}-"
+                          f"{f['ref_end_s']:5.2f}  {','.join(f['transform'])}  {f['evidence']}  window {f['window']}  "
+                          f"d={f['distance']} conf={f['confidence']}")
+    print(f"\n{'family':<19} {'verify recall':<14} {'false':<6} {'pHash recall':<13} {'false':<6} {'vPDQ recall':<12} false")
+    for family, (n, vf, vx, bf, bx, pf, px) in totals.items():
+        print(f"{family:<19} {f'{vf}/{n}':<14} {vx:<6} {f'{bf}/{n}':<13} {bx:<6} {f'{pf}/{n}':<12} {px}")
+    n, vf, vx, bf, bx, pf, px = (sum(col) for col in zip(*totals.values()))
+    print(f"{'all':<19} {f'{vf}/{n}':<14} {vx:<6} {f'{bf}/{n}':<13} {bx:<6} {f'{pf}/{n}':<12} {px}")
 
 
 def true_distances(prints: ClipPrints, refs: ReferenceSet, speed: float, title: str, start: float) -> np.ndarray:

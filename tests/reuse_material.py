@@ -161,3 +161,80 @@ def held_still(src: Path, t: float, out: Path, seconds: float = 5.0) -> Path:
                "setpts=N/25/TB,fps=25", "-frames:v", str(int(seconds * 25)), "-c:v", "libx264", "-preset", "veryfast",
                "-crf", "20", "-pix_fmt", "yuv420p", str(out))
     return out
+
+
+def reframe_refs(work: Path) -> dict[str, Path]:
+    """Known footage for issue 13's families: ministry's street (a static camera), box and cup shots,
+    scenes.mp4's tree (a nearly static camera, tree.avi from 8 s), a frame of ministry's street held
+    for 5 s (a camera where nothing moves) and a photo (photo.jpg, Leuven)."""
+    ministry = FIXTURES / "ministry.mp4"
+    return {"street": excerpt(ministry, 0, 4, work / "street.mp4"),
+            "box": excerpt(ministry, 4, 8, work / "box.mp4"),
+            "cup": excerpt(ministry, 16, 8, work / "cup.mp4"),
+            "tree": excerpt(FIXTURES / "scenes.mp4", 9, 5, work / "tree.mp4"),
+            "held": held_still(ministry, 2.0, work / "held.mp4"),
+            "photo": FIXTURES / "photo.jpg"}
+
+
+#: family -> list of (case name, expected {ref title: (clip start, clip end, ref start, ref end)}); an
+#: empty expectation is a hard negative (no finding at all)
+REFRAME_FAMILIES = {
+    "vertical_fill": ["vfill", "vfill_other"],
+    "still_in_bars": ["tree_bars", "street_bars", "held_bars", "tree_bars_other", "held_bars_other", "street_bars_other"],
+    "still_reencode": ["tree_re", "held_re", "held_re_other", "held_re_later"],
+    "ken_burns": ["ken_burns", "ken_burns_other"],
+    "picture_in_picture": ["pip", "pip_other"],
+    "split_screen": ["split", "split_other"],
+}
+
+
+def reframe_case(name: str, work: Path) -> tuple[Path, dict[str, tuple[float, float, float, float]]]:
+    """One clip of issue 13's families, made from real footage (cached in ``work``), and what it holds
+    of ``reframe_refs`` (clip start, clip end, reference start, reference end; a photo: 0, 0)."""
+    refs = reframe_refs(work)
+    ministry, cuts, scenes = FIXTURES / "ministry.mp4", FIXTURES / "cuts.mp4", FIXTURES / "scenes.mp4"
+    mega = lambda: excerpt(cuts, 19.9, 9, work / "mega.mp4")  # noqa: E731 - Megamind, moving, cut: a broadcast's own footage
+    lake = lambda: excerpt(scenes, 19, 4, work / "lake.mp4")  # noqa: E731 - a pan over a lake, not known
+    street_other = lambda: excerpt(cuts, 0, 3, work / "street-other.mp4")  # noqa: E731 - the street camera at other times
+    cases = {
+        # ministry as a vertical post: street 0-4 s, box 4-16 s (box ref = 4-12 s), cup 16-24 s
+        "vfill": lambda: (vertical_fill(ministry, work / "vfill.mp4"),
+                          {"street": (0, 4, 0, 4), "box": (4, 12, 0, 8), "cup": (16, 24, 0, 8)}),
+        "vfill_other": lambda: (vertical_fill(street_other(), work / "vfill-other.mp4"), {}),
+        "tree_bars": lambda: (static_in_bars(excerpt(scenes, 8, 7, work / "tree-long.mp4"), work / "tree-bars.mp4"),
+                              {"tree": (1, 6, 0, 5)}),
+        "street_bars": lambda: (static_in_bars(refs["street"], work / "street-bars.mp4"), {"street": (0, 4, 0, 4)}),
+        "held_bars": lambda: (static_in_bars(refs["held"], work / "held-bars.mp4"), {"held": (0, 5, 0, 5)}),
+        # the tree at other times (tree.avi 2-5 s), the street at other times, held and moving
+        "tree_bars_other": lambda: (static_in_bars(excerpt(cuts, 6.4, 2.8, work / "tree-other.mp4"),
+                                                   work / "tree-bars-other.mp4"), {}),
+        "held_bars_other": lambda: (static_in_bars(held_still(cuts, 1.0, work / "held-other.mp4"),
+                                                   work / "held-bars-other.mp4"), {}),
+        "street_bars_other": lambda: (static_in_bars(street_other(), work / "street-bars-other.mp4"), {}),
+        "tree_re": lambda: (reencoded(refs["tree"], work / "tree-re.mp4", 34), {"tree": (0, 5, 0, 5)}),
+        "held_re": lambda: (reencoded(refs["held"], work / "held-re.mp4"), {"held": (0, 5, 0, 5)}),
+        "held_re_other": lambda: (reencoded(held_still(cuts, 2.5, work / "held-other2.mp4"), work / "held-re-other.mp4"),
+                                  {}),
+        # the same camera 1.8 s later: the walkers have moved
+        "held_re_later": lambda: (reencoded(held_still(ministry, 3.8, work / "held-later.mp4"),
+                                            work / "held-re-later.mp4"), {}),
+        "ken_burns": lambda: (ken_burns(refs["photo"], work / "ken-burns.mp4"), {"photo": (0, 6, 0, 0)}),
+        # a pan and zoom over another real photo (the bus of drive.mp4's first frame)
+        "ken_burns_other": lambda: (ken_burns(still_of(FIXTURES / "drive.mp4", 1.0, work / "bus.png"),
+                                              work / "ken-burns-other.mp4"), {}),
+        "pip": lambda: (picture_in_picture(mega(), refs["cup"], work / "pip.mp4"), {"cup": (0, 8, 0, 8)}),
+        "pip_other": lambda: (picture_in_picture(mega(), lake(), work / "pip-other.mp4", seconds=4), {}),
+        "split": lambda: (split_screen(refs["cup"], refs["box"], work / "split.mp4"),
+                          {"cup": (0, 8, 0, 8), "box": (0, 8, 0, 8)}),
+        "split_other": lambda: (split_screen(lake(), excerpt(FIXTURES / "drive.mp4", 0, 6, work / "bus.mp4"),
+                                             work / "split-other.mp4", seconds=4), {}),
+    }
+    return cases[name]()
+
+
+#: where the known footage sits in the frame (x, y, w, h as fractions), when it is not the whole frame
+REFRAME_WINDOWS = {
+    "vfill": {title: (0.0, 219 / 640, 1.0, 202 / 640) for title in ("street", "box", "cup")},
+    "pip": {"cup": (0.5, 24 / 360, 0.45, 0.45)},
+    "split": {"cup": (2 / 640, 91 / 360, 316 / 640, 178 / 360), "box": (322 / 640, 91 / 360, 316 / 640, 178 / 360)},
+}
