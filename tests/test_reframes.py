@@ -1,0 +1,135 @@
+"""Reused footage as platforms reframe it (issue 13), on real footage: vertical posts over a blurred copy,
+still cameras in bars, still re-encodes, a pan and zoom over a photo, picture-in-picture, split screens;
+each family with its hard negatives (the same reframe of footage not in the index, other times of the
+same still camera, another window of the same broadcast).  Material: ``reuse_material.reframe_case``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reuse_material import REFRAME_WINDOWS, reframe_case, reframe_refs
+from verify.fingerprint.sampling import sample_file
+from verify.fingerprint.windows import windows
+from verify.matching.footage import fingerprint_files
+from verify.matching.reuse import add_reuse, search_clip
+from verify.matching.search import ReferenceSet
+from verify.matching.store import Store
+
+
+@pytest.fixture(scope="session")
+def reframe_work(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("reframes")
+
+
+@pytest.fixture(scope="session")
+def reframe_index(reframe_work) -> ReferenceSet:
+    refs = reframe_refs(reframe_work)
+    store = Store(":memory:")
+    store.add_many(fingerprint_files(list(refs.values()), store))
+    return ReferenceSet(store, "reframes")
+
+
+_analysed: dict[str, tuple] = {}
+
+
+def analysed(name: str, work: Path):
+    """The clip of case ``name``, analysed once per session, and what it holds."""
+    if name not in _analysed:
+        from verify.pipeline import Options, analyse
+
+        clip, expected = reframe_case(name, work)
+        _analysed[name] = (analyse(clip, Options(scenes=False)), expected)
+    return _analysed[name]
+
+
+def search(name: str, work: Path, refs: ReferenceSet) -> tuple[list[dict], dict]:
+    analysis, expected = analysed(name, work)
+    cuts = [s.start_s for s in analysis.report.shots[1:]]
+    return search_clip(analysis.prints, refs, cuts, analysis.report.media.fps), expected
+
+
+@pytest.mark.parametrize("name", ["vfill", "pip", "split"])
+def test_windows_are_found_where_the_footage_is(name, reframe_work):
+    """A vertical post's window over its blurred copy, a picture-in-picture window over moving footage
+    and both halves of a split screen are among the candidate windows, to 3 % of the frame."""
+    clip, _ = reframe_case(name, reframe_work)
+    samples = sample_file(clip, 4.0)
+    found = windows(np.stack(samples.thumbs))
+    assert len(found) <= 4
+    for title, (x, y, w, h) in REFRAME_WINDOWS[name].items():
+        assert any(abs(b.x0 - x) <= 0.03 and abs(b.y0 - y) <= 0.03 and abs(b.width - w) <= 0.03
+                   and abs(b.height - h) <= 0.03 for b in found), (title, found)
+
+
+def test_still_camera_in_bars_needs_no_motion_to_find_its_picture(reframe_work):
+    """A held frame (nothing moves, so the stillness test cannot tell picture from bars) in black
+    bars with a blue banner: the picture is found by its edges."""
+    clip, _ = reframe_case("held_bars", reframe_work)
+    found = windows(np.stack(sample_file(clip, 4.0).thumbs))
+    # the picture: x 120-520 of 640, y 20-245 of 360
+    assert any(abs(b.x0 - 120 / 640) <= 0.02 and abs(b.x1 - 520 / 640) <= 0.02 and abs(b.y0 - 20 / 360) <= 0.03
+               and abs(b.y1 - 245 / 360) <= 0.03 for b in found), found
+
+
+@pytest.mark.parametrize("name", ["vfill", "tree_bars", "held_bars", "tree_re", "held_re", "ken_burns", "pip", "split"])
+def test_reframed_footage_is_found(name, reframe_work, reframe_index):
+    findings, expected = search(name, reframe_work, reframe_index)
+    assert sorted(f["ref"]["title"] for f in findings) == sorted(expected), findings
+    for f in findings:
+        c0, c1, r0, r1 = expected[f["ref"]["title"]]
+        assert f["start_s"] == pytest.approx(c0, abs=0.5) and f["end_s"] == pytest.approx(c1, abs=1.0)
+        assert f["ref_start_s"] == pytest.approx(r0, abs=0.5) and f["ref_end_s"] == pytest.approx(r1, abs=1.0)
+        assert "speed" not in f["transform"]  # none of these plays at another speed
+        window = REFRAME_WINDOWS.get(name, {}).get(f["ref"]["title"])
+        if window is not None:
+            assert [f["window"][k] for k in "xywh"] == pytest.approx(list(window), abs=0.04)
+            assert "window" in f["transform"] and "crop" not in f["transform"]
+        else:
+            assert "window" not in f["transform"] or name.endswith("_bars")
+        assert 0 < f["confidence"] <= 1
+
+
+def test_still_camera_labels_are_measured(reframe_work, reframe_index):
+    """A plain re-encode of a camera where nothing moves: found by its picture alone (evidence
+    "picture", a lower confidence), at normal speed, starting where the reference starts; a tree in
+    wind re-encoded: confirmed by motion, no speed label either."""
+    (held,), _ = search("held_re", reframe_work, reframe_index)
+    assert held["evidence"] == "picture" and held["confidence"] <= 0.6
+    assert held["start_s"] == pytest.approx(0.0, abs=0.3) and held["ref_start_s"] == pytest.approx(0.0, abs=0.3)
+    assert held["transform"] == []
+    (tree,), _ = search("tree_re", reframe_work, reframe_index)
+    assert tree["evidence"] == "picture+motion" and tree["confidence"] > held["confidence"]
+    assert tree["ref_start_s"] == pytest.approx(0.0, abs=0.3) and tree["transform"] == []
+
+
+def test_photo_shown_as_video(reframe_work, reframe_index):
+    (f,), _ = search("ken_burns", reframe_work, reframe_index)
+    assert f["ref"]["kind"] == "photo" and f["evidence"] == "picture"
+    assert f["ref_start_s"] == f["ref_end_s"] == 0.0
+    assert "pan_zoom" in f["transform"]
+    assert f["end_s"] - f["start_s"] >= 5.0  # the whole zoom, 1x to 2x
+
+
+@pytest.mark.parametrize("name", ["vfill_other", "tree_bars_other", "held_bars_other", "held_re_later",
+                                  "ken_burns_other", "pip_other", "split_other"])
+def test_hard_negatives_match_nothing(name, reframe_work, reframe_index):
+    findings, expected = search(name, reframe_work, reframe_index)
+    assert expected == {} and findings == [], findings
+
+
+def test_the_flag_names_window_photo_and_evidence(reframe_work, reframe_index):
+    analysis, _ = analysed("ken_burns", reframe_work)
+    findings, _ = search("ken_burns", reframe_work, reframe_index)
+    add_reuse(analysis.report, findings, [reframe_index], None)
+    (flag,) = [f for f in analysis.report.flags if f.code == "reused_footage"]
+    assert "shows the known photo 'photo'" in flag.message and "picture alone" in flag.message
+    assert flag.evidence["evidence"] == "picture" and flag.evidence["ref"]["kind"] == "photo"
+    analysis, _ = analysed("pip", reframe_work)
+    findings, _ = search("pip", reframe_work, reframe_index)
+    add_reuse(analysis.report, findings, [reframe_index], None)
+    (flag,) = [f for f in analysis.report.flags if f.code == "reused_footage"]
+    assert "shown in a window of the frame (from 50%, 6%, 44% wide, 46% high)" in flag.message, flag.message
+    assert flag.evidence["window"]["x"] == pytest.approx(0.5, abs=0.02)
