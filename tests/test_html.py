@@ -167,6 +167,19 @@ def test_segments_and_reused_spans_are_drawn_from_the_report():
     assert len(page.all("img")) == 3 + 2
 
 
+def test_window_photo_and_evidence_come_from_the_report():
+    report = with_segments_and_reuse("/nonexistent/leuven.jpg")
+    report.reused[0].update(ref_start_s=0.0, ref_end_s=0.0, evidence="picture",
+                            window={"x": 0.5, "y": 0.06, "w": 0.44, "h": 0.46})
+    report.reused[0]["ref"]["kind"] = "photo"
+    text = render_html(report, {}, {})
+    block = text[text.index('id="reused-0"'):]
+    block = block[:block.index("</table>")]
+    assert "<th>in the reference</th><td>a photo</td>" in block
+    assert "<th>evidence</th><td>the picture alone (nothing moved to compare)</td>" in block
+    assert "<th>where</th><td>in a window at 50%, 6%, 44%×46% of the frame</td>" in block
+
+
 def test_reference_not_on_this_machine_gets_a_placeholder():
     report = with_segments_and_reuse("/nonexistent/reference.mp4")
     text = render_html(report, {}, reuse_pictures(report, FIXTURES / "ministry.mp4"))

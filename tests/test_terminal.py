@@ -61,6 +61,22 @@ def test_reused_spans_street_seconds_and_keyframe_folder():
     assert "3 JPEGs in out/kf" in text
 
 
+def test_reused_window_photo_and_picture_only_evidence_are_shown():
+    report = copy.deepcopy(analysed("ministry.mp4").report)
+    report.reused = [{"start_s": 0.0, "end_s": 8.0, "ref_start_s": 0.0, "ref_end_s": 8.0,
+                      "ref": {"title": "Cup clip", "kind": "video"}, "transform": ["window", "scale"],
+                      "confidence": 0.89, "evidence": "picture+motion",
+                      "window": {"x": 0.5, "y": 0.06, "w": 0.44, "h": 0.46}},
+                     {"start_s": 10.0, "end_s": 16.0, "ref_start_s": 0.0, "ref_end_s": 0.0,
+                      "ref": {"title": "Leuven", "kind": "photo"}, "transform": ["crop", "pan_zoom"],
+                      "confidence": 0.59, "evidence": "picture", "window": {"x": 0.0, "y": 0.0, "w": 1.0, "h": 1.0}}]
+    report.reference_search = {"searched": True, "note": "2 references"}
+    text = " ".join(" ".join(summary(report)).split())
+    assert ("0:00.00–0:08.00 = Cup clip at 0:00.00–0:08.00 (window, scale, confidence 0.89, in a window at "
+            "50%, 6%, 44%×46% of the frame)") in text
+    assert "0:10.00–0:16.00 = Leuven (a photo) (crop, pan_zoom, confidence 0.59, picture only)" in text
+
+
 def test_hostile_tags_cannot_drive_the_terminal():
     report = copy.deepcopy(analysed("cup.mp4").report)
     report.metadata.make = "Evil\x1b]0;owned\x07\x1b[2J[bold]Corp[/bold]\u202egpj.exe"

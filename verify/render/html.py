@@ -29,7 +29,7 @@ from ..report import Report, Shot
 from .json_out import dumps
 from .provenance import provenance_html
 from .safe import visible
-from .verdict import clock, reference_name, search_note, verdict
+from .verdict import clock, reference_name, search_note, verdict, window_text
 
 
 def esc(value: Any) -> str:
@@ -432,17 +432,25 @@ def _reused(report: Report, pictures: dict[int, tuple[bytes | None, bytes | None
         ref_start, ref_end = r.get("ref_start_s"), r.get("ref_end_s")
         clip_alt = f"this clip at {clock(_mid(start, end))}"
         ref_alt = f"{reference_name(r)} at {clock(_mid(ref_start, ref_end))}"
+        photo = ref.get("kind") == "photo"
         facts = [("in this clip", f"{clock(start)}–{clock(end)}"),
-                 ("in the reference", f"{clock(ref_start)}–{clock(ref_end)}"),
+                 ("in the reference", "a photo" if photo else f"{clock(ref_start)}–{clock(ref_end)}"),
                  ("reference", esc(ref.get("title") or "—")),
                  ("date", esc(ref.get("date") or "—")),
                  ("source", esc(ref.get("source") or "—")),
                  ("reference file", f'<span class="mono">{esc(ref.get("path") or "—")}</span>'),
                  ("transform", esc(_listed(r.get("transform")) or "none")),
                  ("confidence", esc(r.get("confidence", "—")))]
+        if r.get("evidence"):
+            facts.append(("evidence", esc({"picture": "the picture alone (nothing moved to compare)",
+                                           "picture+motion": "the picture, and both sides moving alike"}
+                                          .get(r["evidence"], r["evidence"]))))
+        if window_text(r.get("window")):
+            facts.append(("where", esc(window_text(r.get("window")))))
         extra = {k: v for k, v in r.items()
-                 if k not in ("start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "confidence")}
-        extra.update({f"ref.{k}": v for k, v in ref.items() if k not in ("title", "date", "source", "path")})
+                 if k not in ("start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "confidence",
+                              "evidence")}
+        extra.update({f"ref.{k}": v for k, v in ref.items() if k not in ("title", "date", "source", "path", "kind")})
         out.append(
             f'<div class="reuse" id="reused-{i}"><div class="pair">'
             f"<figure>{_img(clip_pic, clip_alt)}<figcaption>this clip, {clock(_mid(start, end))}</figcaption></figure>"

@@ -14,7 +14,7 @@ from rich.table import Table
 from ..report import SEVERITY_ORDER, Report
 from .provenance import provenance_rows
 from .safe import visible
-from .verdict import reference_name, search_note, verdict
+from .verdict import reference_name, search_note, verdict, window_text
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 _SEVERITY_MARK = {"critical": "!!", "warning": "! ", "info": "i "}
@@ -155,12 +155,15 @@ def _summary(console: Console, report: Report) -> None:
         grid.add_row("", other_line)
     if report.reused:
         for r in report.reused:
-            ref_span = (f" at {clock(r.get('ref_start_s'))}–{clock(r.get('ref_end_s'))}"
+            photo = (r.get("ref") or {}).get("kind") == "photo"
+            ref_span = (" (a photo)" if photo else f" at {clock(r.get('ref_start_s'))}–{clock(r.get('ref_end_s'))}"
                         if r.get("ref_start_s") is not None else "")
             shown = r.get("transform")
             shown = ", ".join(map(str, shown)) if isinstance(shown, list) else shown
             how = [escape(str(shown)) if shown else "",
-                   f"confidence {r['confidence']}" if r.get("confidence") is not None else ""]
+                   f"confidence {r['confidence']}" if r.get("confidence") is not None else "",
+                   "picture only" if r.get("evidence") == "picture" else "",
+                   window_text(r.get("window"))]
             how_text = f" ({', '.join(h for h in how if h)})" if any(how) else ""
             grid.add_row("reused", f"[bold red]{clock(r.get('start_s'))}–{clock(r.get('end_s'))}[/] = "
                                    f"{escape(reference_name(r))}{ref_span}{how_text}")

@@ -60,6 +60,16 @@ def reference_name(item: dict[str, Any]) -> str:
     return f"{name} ({date})" if date else name
 
 
+def window_text(window: Any) -> str:
+    """Where a reused finding's footage is in the frame, from its ``window``: "in a window at 50%, 6%,
+    44%×46% of the frame"; "" for the whole frame or no window."""
+    if not isinstance(window, dict) or not all(isinstance(window.get(k), (int, float)) for k in "xywh"):
+        return ""
+    if window["w"] >= 0.95 and window["h"] >= 0.95:
+        return ""
+    return f"in a window at {window['x']:.0%}, {window['y']:.0%}, {window['w']:.0%}×{window['h']:.0%} of the frame"
+
+
 def search_note(report: Report) -> str:
     """What the reference search did, in the report's own words: "searched 2 references (6700
     fingerprints): no reused footage found", or why nothing was searched."""
