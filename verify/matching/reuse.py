@@ -446,6 +446,10 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
                 if any(_overlap(span, k) for k in kept):
                     continue  # a clip moment shows one moment of a reference: keep the best-supported run
                 area_name, mirrored = clip.variant_of(_majority(variants[run.pairs]))
+                near = [name for name in ("overlay", "bars") if area_name.startswith("window")
+                        and name in clip.areas and _near(clip.areas[area_name], clip.areas[name])]
+                if near:  # a window that is the picture between bars and banners: checked as that
+                    area_name = near[0]
                 crop = _majority(crops[run.pairs])
                 live = clip.areas.get(area_name, FULL)
                 if ref.kind == "image" and not still_clip:  # a photo shown as video
