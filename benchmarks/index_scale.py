@@ -162,8 +162,11 @@ class Synthetic:
         self.variant = np.tile(np.arange(CROPS, dtype=np.int16), samples)[:n]
         self.n_samples = samples
 
-    def query(self, rng: np.random.Generator, pool: np.ndarray) -> dict:
-        """A 60 s clip from a random reference at least that long: hashes, and the truth."""
+    def query(self, rng: np.random.Generator, pool: np.ndarray, windows: int = 0) -> dict:
+        """A 60 s clip from a random reference at least that long: hashes, and the truth.  With
+        ``windows``, each sample also has that many windows' hashes, plain and mirrored, after the
+        clip's own (random: windows that hold no known footage, the whole cost of a reframed clip's
+        extra live areas and none of their hits)."""
         long = np.flatnonzero(np.diff(self.ref_start) >= (CLIP_S + 1) * REF_SAMPLES_PER_SECOND)
         r = int(rng.choice(long))
         first, last = int(self.ref_start[r]), int(self.ref_start[r + 1])
@@ -178,6 +181,9 @@ class Synthetic:
         mirror = plain ^ MIRROR
         hashes = np.empty((2 * len(qt), 32), np.uint8)
         hashes[0::2], hashes[1::2] = plain, mirror
+        if windows:
+            extra = rng.integers(0, 256, (2 * windows * len(qt), 32), dtype=np.uint8)
+            hashes = np.concatenate([hashes, extra])
         shots = self.shot_start[(self.shot_start > first + local[0]) & (self.shot_start <= first + local[-1])]
         cuts = (shots - first) / REF_SAMPLES_PER_SECOND - ref_t0  # clip times of the shot changes
         return {"hashes": hashes, "ref": r + 1, "ref_t0": ref_t0, "qt": qt, "local": local, "row": row, "cuts": cuts}
@@ -216,7 +222,11 @@ def evaluate(refs: ReferenceSet, pairs, q: dict) -> dict[str, float]:
     an exact search (a shot that does not move cannot be aligned from any pairs)."""
     import faiss
 
+    import types
+
     n = len(q["qt"])
+    own = pairs.query < 2 * n  # the clip's own hashes (the windows' random ones find nothing true)
+    pairs = types.SimpleNamespace(query=pairs.query[own], ref_row=pairs.ref_row[own], distance=pairs.distance[own])
     true_q = pairs.query % 2 == 0  # plain hashes; odd rows are the mirrors
     qs = pairs.query // 2
     got = set(zip(qs[true_q].tolist(), pairs.ref_row[true_q].tolist()))
@@ -228,7 +238,7 @@ def evaluate(refs: ReferenceSet, pairs, q: dict) -> dict[str, float]:
     rows = np.flatnonzero(refs.owner == q["ref"])
     flat = faiss.IndexBinaryFlat(256)
     flat.add(np.ascontiguousarray(refs.hashes[rows]))
-    lims, dist, idx = flat.range_search(q["hashes"], RADIUS + 1)
+    lims, dist, idx = flat.range_search(q["hashes"][:2 * n], RADIUS + 1)
     exact = aligned_shots(refs, np.repeat(np.arange(len(q["hashes"])), np.diff(lims.astype(np.int64))), rows[idx], dist, q)
     found = aligned_shots(refs, pairs.query, pairs.ref_row, pairs.distance, q)
     return {"hash_recall": hash_recall, "sample_recall": sample_recall, "shots": len(exact),
@@ -297,12 +307,14 @@ def same_pairs(a, b) -> bool:
 
 def shot_search(refs: ReferenceSet, q: dict):
     """The clip's search as ``search_clip`` makes it: every hash, then a wider pass for weak shots."""
-    sample = np.arange(len(q["hashes"])) // 2  # plain and mirrored hash of each clip sample
+    n = len(q["qt"])
+    # plain and mirrored hash of each clip sample, then each window's (``--windows``)
+    sample = np.concatenate([np.arange(2 * n) // 2, np.arange(len(q["hashes"]) - 2 * n) % n])
     return refs.search_shots(q["hashes"], RADIUS, sample, np.searchsorted(q["cuts"], q["qt"], side="right"),
                              MIN_SAMPLES)
 
 
-def run(n: int, mode: str, clips: int, rng: np.random.Generator) -> dict[str, float]:
+def run(n: int, mode: str, clips: int, rng: np.random.Generator, windows: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="index_scale-") as tmp:
         db = Path(tmp) / "index.sqlite"
         if mode == "uniform":
@@ -326,7 +338,7 @@ def run(n: int, mode: str, clips: int, rng: np.random.Generator) -> dict[str, fl
             raise SystemExit("TRUE_DISTANCES is empty: run benchmarks/reuse_accuracy.py and fill it in")
         pool = np.repeat(np.array(list(TRUE_DISTANCES), int), list(TRUE_DISTANCES.values()))
         syn = Synthetic(n, rng)
-        queries = [syn.query(rng, pool) for _ in range(clips)]
+        queries = [syn.query(rng, pool, windows) for _ in range(clips)]
         write_store(db, syn.hashes, syn.sample, syn.variant, syn.owner)
         del syn  # the ReferenceSets hold their own copies, read from the file
         built, refs, opened = open_twice(db)
@@ -353,16 +365,19 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     ap.add_argument("--mode", choices=["video", "uniform"], default="video")
     ap.add_argument("--clips", type=int, default=20, help="query clips per size (video mode)")
+    ap.add_argument("--windows", type=int, default=0,
+                    help="windows found in each query clip (video mode): 2 more hashes a sample each")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    print(f"mode {args.mode}; query: {int(CLIP_S)} s clip, {int(CLIP_S * SAMPLES_PER_SECOND * 2)} hashes, "
+    print(f"mode {args.mode}; query: {int(CLIP_S)} s clip, "
+          f"{int(CLIP_S * SAMPLES_PER_SECOND * 2 * (1 + (args.windows if args.mode == 'video' else 0)))} hashes, "
           f"range search at {RADIUS} bits" + (f", {args.clips} clips (median time)" if args.mode == "video" else ""))
     print(f"{'fingerprints':>12}  {'index':<15} {'build s':>8} {'1st open s':>10} {'2nd open s':>10} "
           f"{'saved MB':>8} {'memory GB':>10} {'query ms':>9} {'max ms':>7} "
           f"{'pairs':>7} {'hash rec':>8} {'sample rec':>10} {'clips ok':>8}  shots aligned/exact of all")
     issue_ok, every_clip = True, True
     for n in args.sizes:
-        r = run(n, args.mode, args.clips, rng)
+        r = run(n, args.mode, args.clips, rng, args.windows)
         print(f"{r['n']:>12,}  {r['kind']:<15} {r['build_s']:>8.1f} {r['open1_s']:>10.1f} {r['open2_s']:>10.2f} "
               f"{r['saved_mb']:>8.0f} {r['memory_gb']:>10.2f} {r['query_ms']:>9.1f} "
               f"{r.get('query_max_ms', np.nan):>7.1f} {r['pairs']:>7} {r['hash_recall']:>8.3f} "
