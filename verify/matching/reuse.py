@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -170,9 +168,6 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
             scores, motions, tried, means, stds = measure(box)
             appearance = float(np.median(scores))
             motion = float(np.median(motions)) if len(motions) >= MIN_MOTION_CHECKS else None
-    if os.environ.get("VERIFY_DEBUG_REUSE"):
-        print(f"run check: {area} ref {ref.duration_s:.2f}s appearance {appearance:.3f} motion {motion} worst part {float(np.median(worst)):.2f} "
-              f"tried {tried} slight {np.round(slight, 2)}", file=sys.stderr)
     contradicted = uneven = False
     if motion is None:
         # no motion evidence: fine for a still picture, not for a run too short to show any.  Then
@@ -213,8 +208,6 @@ def check_photo(clip: ClipPrints, area: Box, mirrored: bool, q_samples: np.ndarr
     worst = float(np.median([worst_part(*aligned(q, photo, p.box)) for q, p in zip(pics, placed)]))
     box = Box(*np.median([[p.box.x0, p.box.y0, p.box.x1, p.box.y1] for p in placed], axis=0).tolist())
     accepted = appearance >= STILL_APPEARANCE_MIN and worst <= WORST_PART_MAX
-    if os.environ.get("VERIFY_DEBUG_REUSE"):
-        print(f"photo check: appearance {appearance:.3f} worst part {worst:.2f}", file=sys.stderr)
     return Verdict(accepted, accepted, appearance, None, box, False, pan_zoom=_moved([p.box for p in placed]))
 
 
