@@ -129,14 +129,18 @@ def ken_burns(photo: Path, out: Path, seconds: float = 6.0, zoom: float = 2.0) -
     return out
 
 
-def picture_in_picture(background: Path, window: Path, out: Path, seconds: float = 8.0) -> Path:
-    """``window`` scaled to 45 % of the width in the top-right corner of ``background`` (both
-    played from their start), with a lower third: a news broadcast showing a clip (640x360)."""
+def picture_in_picture(background: Path, window: Path, out: Path, seconds: float = 8.0, x: int = 320, y: int = 24,
+                       width: int = 288, border: bool = True, lower_third: bool = True) -> Path:
+    """``window`` scaled to ``width`` px (16:9) at ``x``, ``y`` of ``background`` (640x360; both played
+    from their start), with a thin white border and a lower third by default: a news broadcast
+    showing a clip."""
     if not out.exists():
+        height = int(round(width * 9 / 16 / 2)) * 2
+        frame = ",drawbox=x=0:y=0:w=iw:h=ih:color=white:t=2" if border else ""
         ffmpeg("-i", str(background), "-i", str(window), "-an", "-filter_complex",
-               "[0:v]scale=640:360,setsar=1,fps=25[bg];[1:v]scale=288:162,setsar=1,fps=25,"
-               "drawbox=x=0:y=0:w=iw:h=ih:color=white:t=2[w];[bg][w]overlay=320:24:shortest=1,"
-               + LOWER_THIRD + "[v]", "-map", "[v]", "-t", str(seconds),
+               f"[0:v]scale=640:360,setsar=1,fps=25[bg];[1:v]scale={width}:{height},setsar=1,fps=25{frame}[w];"
+               f"[bg][w]overlay={x}:{y}:shortest=1" + ("," + LOWER_THIRD if lower_third else "") + "[v]",
+               "-map", "[v]", "-t", str(seconds),
                "-c:v", "libx264", "-preset", "veryfast", "-crf", "24", "-pix_fmt", "yuv420p", str(out))
     return out
 
@@ -183,7 +187,7 @@ REFRAME_FAMILIES = {
     "still_in_bars": ["tree_bars", "street_bars", "held_bars", "tree_bars_other", "held_bars_other", "street_bars_other"],
     "still_reencode": ["tree_re", "held_re", "held_re_other", "held_re_later"],
     "ken_burns": ["ken_burns", "ken_burns_other"],
-    "picture_in_picture": ["pip", "pip_other"],
+    "picture_in_picture": ["pip", "pip_noborder", "pip_small", "pip_other"],
     "split_screen": ["split", "split_other"],
 }
 
@@ -223,6 +227,12 @@ def reframe_case(name: str, work: Path) -> tuple[Path, dict[str, tuple[float, fl
         "ken_burns_other": lambda: (ken_burns(still_of(FIXTURES / "drive.mp4", 1.0, work / "bus.png"),
                                               work / "ken-burns-other.mp4"), {}),
         "pip": lambda: (picture_in_picture(mega(), refs["cup"], work / "pip.mp4"), {"cup": (0, 8, 0, 8)}),
+        # no border, 60 % of the width at the left, the lower third over the window's bottom
+        "pip_noborder": lambda: (picture_in_picture(mega(), refs["cup"], work / "pip-noborder.mp4", x=30, y=110,
+                                                    width=384, border=False), {"cup": (0, 8, 0, 8)}),
+        # 47 % of the width in the bottom right corner, no border, no lower third
+        "pip_small": lambda: (picture_in_picture(mega(), refs["cup"], work / "pip-small.mp4", x=320, y=180,
+                                                 width=300, border=False, lower_third=False), {"cup": (0, 8, 0, 8)}),
         "pip_other": lambda: (picture_in_picture(mega(), lake(), work / "pip-other.mp4", seconds=4), {}),
         "split": lambda: (split_screen(refs["cup"], refs["box"], work / "split.mp4"),
                           {"cup": (0, 8, 0, 8), "box": (0, 8, 0, 8)}),
@@ -236,5 +246,7 @@ def reframe_case(name: str, work: Path) -> tuple[Path, dict[str, tuple[float, fl
 REFRAME_WINDOWS = {
     "vfill": {title: (0.0, 219 / 640, 1.0, 202 / 640) for title in ("street", "box", "cup")},
     "pip": {"cup": (0.5, 24 / 360, 0.45, 0.45)},
+    "pip_noborder": {"cup": (30 / 640, 110 / 360, 0.6, 216 / 360)},
+    "pip_small": {"cup": (0.5, 0.5, 300 / 640, 168 / 360)},
     "split": {"cup": (2 / 640, 91 / 360, 316 / 640, 178 / 360), "box": (322 / 640, 91 / 360, 316 / 640, 178 / 360)},
 }

@@ -51,7 +51,7 @@ def search(name: str, work: Path, refs: ReferenceSet) -> tuple[list[dict], dict]
     return search_clip(analysis.prints, refs, cuts, analysis.report.media.fps), expected
 
 
-@pytest.mark.parametrize("name", ["vfill", "pip", "split"])
+@pytest.mark.parametrize("name", ["vfill", "pip", "pip_noborder", "split"])
 def test_windows_are_found_where_the_footage_is(name, reframe_work):
     """A vertical post's window over its blurred copy, a picture-in-picture window over moving footage
     and both halves of a split screen are among the candidate windows, to 3 % of the frame."""
@@ -74,7 +74,8 @@ def test_still_camera_in_bars_needs_no_motion_to_find_its_picture(reframe_work):
                and abs(b.y1 - 245 / 360) <= 0.03 for b in found), found
 
 
-@pytest.mark.parametrize("name", ["vfill", "tree_bars", "held_bars", "tree_re", "held_re", "ken_burns", "pip", "split"])
+@pytest.mark.parametrize("name", ["vfill", "tree_bars", "held_bars", "tree_re", "held_re", "ken_burns", "pip", "pip_noborder",
+                                  "split"])
 def test_reframed_footage_is_found(name, reframe_work, reframe_index):
     findings, expected = search(name, reframe_work, reframe_index)
     assert sorted(f["ref"]["title"] for f in findings) == sorted(expected), findings
