@@ -239,7 +239,7 @@ def evaluate(refs: ReferenceSet, pairs, q: dict) -> dict[str, float]:
     flat = faiss.IndexBinaryFlat(256)
     flat.add(np.ascontiguousarray(refs.hashes[rows]))
     lims, dist, idx = flat.range_search(q["hashes"][:2 * n], RADIUS + 1)
-    exact = aligned_shots(refs, np.repeat(np.arange(len(q["hashes"])), np.diff(lims.astype(np.int64))), rows[idx], dist, q)
+    exact = aligned_shots(refs, np.repeat(np.arange(2 * n), np.diff(lims.astype(np.int64))), rows[idx], dist, q)
     found = aligned_shots(refs, pairs.query, pairs.ref_row, pairs.distance, q)
     return {"hash_recall": hash_recall, "sample_recall": sample_recall, "shots": len(exact),
             "shots_exact": int(exact.sum()), "shots_found": int((found & exact).sum()),
