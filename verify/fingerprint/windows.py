@@ -16,8 +16,9 @@ rectangle with the frame).  Working on a spread of small grey thumbnails:
    too (the border between a blurred copy and the sharp footage is often no edge at all).
 3. **Rectangles.** Every rectangle whose four sides lie on lines (the frame's own borders count)
    with edge support on at least ``SIDE_SUPPORT`` of each side, 20-100 % of the frame, is a
-   candidate; the best-supported ones that do not overlap each other much are kept
-   (``MAX_WINDOWS``).
+   candidate, scored by the mean support of its inner sides, less the share of flat rows/columns
+   inside it; those within ``SCORE_MARGIN`` of the best that do not overlap each other much are
+   kept (``MAX_WINDOWS``): usually one (the two halves and their union for a split screen).
 
 The caller hashes each window as one more live area; whether a window really holds known footage is
 decided by the matcher's picture and motion checks, so a candidate that is only a lower third or a
@@ -41,6 +42,7 @@ MAX_AREA = 0.92  # ...and less than this (the whole frame is hashed anyway)
 MAX_LINES = 12  # candidate lines per direction (besides the frame borders)
 MAX_WINDOWS = 4
 FLAT_SHARE = 0.3  # a row/column of a window with less than this share of its median detail is flat
+SCORE_MARGIN = 0.06  # windows scoring this much below the best are dropped (each costs 2 hashes a sample)
 OVERLAP_MAX = 0.8  # a window overlapping a better one by this much (IoU) is dropped
 
 
@@ -151,8 +153,8 @@ def windows(stack: np.ndarray) -> list[Box]:
                     found.append((float(np.mean(inner)) - flat + 0.02 * len(inner), (x0, y0, x1, y1)))
     found.sort(key=lambda s: -s[0])
     kept: list[tuple[int, int, int, int]] = []
-    for _, r in found:
-        if len(kept) >= MAX_WINDOWS:
+    for score, r in found:
+        if len(kept) >= MAX_WINDOWS or score < found[0][0] - SCORE_MARGIN:
             break
         if all(_iou(r, k) < OVERLAP_MAX for k in kept):
             kept.append(r)
