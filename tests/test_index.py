@@ -115,7 +115,10 @@ def test_main_command_with_index_finds_the_reused_span(db, tmp_path):
     assert r["reference_search"]["references"] == 1 and r["reference_search"]["fingerprints"] > 1000
     assert len(r["reused"]) == 1
     f = r["reused"][0]
-    assert set(f) == {"start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "distance", "confidence"}
+    assert set(f) == {"start_s", "end_s", "ref_start_s", "ref_end_s", "ref", "transform", "distance", "confidence",
+                      "evidence", "window"}
+    assert f["evidence"] == "picture+motion" and f["window"] == {"x": 0.0, "y": 0.0, "w": 1.0, "h": 1.0}
+    assert f["ref"]["kind"] == "video"
     assert f["start_s"] == pytest.approx(16.0, abs=0.5) and f["end_s"] == pytest.approx(24.0, abs=0.5)
     assert f["ref_start_s"] == pytest.approx(0.0, abs=0.5) and f["ref_end_s"] == pytest.approx(8.0, abs=0.5)
     assert f["ref"]["title"] == "Cup, archived" and f["ref"]["date"] == "2015-01-01"
