@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from reuse_material import REFRAME_WINDOWS, reframe_case, reframe_refs
-from verify.fingerprint.sampling import sample_file
 from verify.fingerprint.windows import windows
 from verify.matching.footage import fingerprint_files
 from verify.matching.reuse import add_reuse, search_clip
@@ -55,9 +53,7 @@ def search(name: str, work: Path, refs: ReferenceSet) -> tuple[list[dict], dict]
 def test_windows_are_found_where_the_footage_is(name, reframe_work):
     """A vertical post's window over its blurred copy, a picture-in-picture window over moving footage
     and both halves of a split screen are among the candidate windows, to 3 % of the frame."""
-    clip, _ = reframe_case(name, reframe_work)
-    samples = sample_file(clip, 4.0)
-    found = windows(np.stack(samples.thumbs))
+    found = windows(analysed(name, reframe_work)[0].samples.spread(600))
     assert len(found) <= 4
     for title, (x, y, w, h) in REFRAME_WINDOWS[name].items():
         assert any(abs(b.x0 - x) <= 0.03 and abs(b.y0 - y) <= 0.03 and abs(b.width - w) <= 0.03
@@ -67,8 +63,7 @@ def test_windows_are_found_where_the_footage_is(name, reframe_work):
 def test_still_camera_in_bars_needs_no_motion_to_find_its_picture(reframe_work):
     """A held frame (nothing moves, so the stillness test cannot tell picture from bars) in black
     bars with a blue banner: the picture is found by its edges."""
-    clip, _ = reframe_case("held_bars", reframe_work)
-    found = windows(np.stack(sample_file(clip, 4.0).thumbs))
+    found = windows(analysed("held_bars", reframe_work)[0].samples.spread(600))
     # the picture: x 120-520 of 640, y 20-245 of 360
     assert any(abs(b.x0 - 120 / 640) <= 0.02 and abs(b.x1 - 520 / 640) <= 0.02 and abs(b.y0 - 20 / 360) <= 0.03
                and abs(b.y1 - 245 / 360) <= 0.03 for b in found), found
