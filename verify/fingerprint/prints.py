@@ -19,7 +19,7 @@ import numpy as np
 from .live_area import FULL, MAX_STATS_SAMPLES, Box, live_areas
 from .pdq import HASH_BYTES, QUALITY_MIN, pdq, pdq_and_mirror
 from .sampling import Samples
-from .windows import MAX_WINDOWS, windows
+from .windows import MAX_WINDOWS, still_around, windows
 
 
 def _crop_grid(scales: tuple[float, ...], step: float) -> list[Box]:
@@ -135,6 +135,7 @@ class ClipPrints:
     samples: Samples
     areas: dict[str, Box]
     prints: Prints
+    framed: frozenset[str] = frozenset()  # windows whose surroundings do not change: bars and banners
 
     @staticmethod
     def variant_of(code: int) -> tuple[str, bool]:
@@ -170,10 +171,13 @@ def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
     (``verify/analyzers/fingerprints.py``), so only the cut-down areas are hashed here."""
     spread = samples.spread(MAX_STATS_SAMPLES)
     areas = live_areas(spread) if len(spread) else {"full": FULL}
+    framed: set[str] = set()
     if len(spread):
         known = list(areas.values())
         for i, box in enumerate(b for b in windows(spread) if all(not _same(b, k) for k in known)):
             areas[f"window{i + 1}"] = box
+            if still_around(spread, box):
+                framed.add(f"window{i + 1}")
     del spread
     rows = _Packer()
     for i, thumb in enumerate(samples.thumbs):
@@ -189,7 +193,7 @@ def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
                 continue
             rows.add(plain, i, 2 * a, quality)
             rows.add(mirror, i, 2 * a + 1, quality)
-    return ClipPrints(samples, areas, rows.prints())
+    return ClipPrints(samples, areas, rows.prints(), frozenset(framed))
 
 
 @dataclass

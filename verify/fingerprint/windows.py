@@ -167,3 +167,23 @@ def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     inter = ix * iy
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union else 0.0
+
+
+STILL_AROUND = 0.9  # share of the pixels around a window that must not change for it to be "framed"
+
+
+def still_around(stack: np.ndarray, box: Box) -> bool:
+    """Whether the frame around window ``box`` stays still (its pixels change by under 3 grey levels,
+    std over time): bars, banners and captions around footage, as opposed to a picture-in-picture over
+    other, moving footage or a vertical post over a blurred copy of itself."""
+    if len(stack) < 2:
+        return True
+    n, h, w = stack.shape
+    x0, y0, x1, y1 = box.pixels(w, h)
+    mask = np.ones((h, w), bool)
+    mask[max(0, y0 - 1):y1 + 1, max(0, x0 - 1):x1 + 1] = False
+    if not mask.any():
+        return False
+    step = max(1, n // 120)
+    tstd = stack[::step].astype(np.float32).std(axis=0)
+    return bool(np.mean(tstd[mask] <= 3.0) >= STILL_AROUND)

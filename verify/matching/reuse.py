@@ -528,6 +528,9 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
             and _near(live, clip.areas[name])]
     if near:  # the window is (within the found borders' accuracy) the picture between bars and banners
         in_window, area_name = False, near[0]
+    elif in_window and area_name in clip.framed:
+        # nothing around the window moves: the footage sits between bars and a banner or caption
+        in_window, area_name = False, "overlay"
     elif in_window and bars is not None and _spans_side(live, bars):
         # a "window" as wide or as tall as the picture between the bars: the bars, and a banner over
         # the picture, cut off (what the edge trims of live_area.py find when the picture moves)
@@ -541,7 +544,7 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
     crop_below = WINDOW_CROP if in_window else 0.95
     if box.width < crop_below or box.height < crop_below:
         transform.append("crop")
-    if area_name in ("bars", "overlay") and "bars" in clip.areas:
+    if area_name in ("bars", "overlay") and ("bars" in clip.areas or first.area in clip.framed):
         transform.append("bars")
     if area_name == "overlay":
         transform.append("overlay")
