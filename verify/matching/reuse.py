@@ -552,7 +552,9 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
         transform.append("window")
     if ref.kind == "image" and any(x.verdict.pan_zoom for x in group):
         transform.append("pan_zoom")
-    if video_pair and timing_known and abs(run.speed - 1.0) > SPEED_LABEL:
+    # (and the spans reported show it: a line through the end of the reference is cut there)
+    shown_speed = (r1 - r0) / (end - start) if end > start else 1.0
+    if video_pair and timing_known and abs(run.speed - 1.0) > SPEED_LABEL and abs(shown_speed - 1.0) > SPEED_LABEL:
         transform.append("speed")
     clip_px = clip.samples.display[0] * live.width
     ref_px = ref.display[0] * box.width
