@@ -9,7 +9,6 @@ an index between engines; ``index migrate URL`` brings a PostgreSQL index's sche
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional

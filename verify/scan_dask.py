@@ -31,7 +31,6 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .scan import Outcome, Task
 

@@ -15,7 +15,9 @@ Hashes only say "these pictures look alike".  Before a span is reported:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -39,22 +41,31 @@ def _f32(img: np.ndarray) -> np.ndarray:
     return img.astype(np.float32)
 
 
+def _best_size(img: np.ndarray, q: np.ndarray, sizes: Iterable[tuple[int, int, Any]],
+               smallest: int) -> tuple[float, Any, Box]:
+    """Template-match ``q`` resized to each (width, height, tag) of *sizes* inside ``img`` (float32);
+    the best correlation, its tag and where it lies (sizes under *smallest* px, larger than ``img``
+    or of a flat picture are skipped)."""
+    H, W = img.shape
+    best: tuple[float, Any, Box] = (-1.0, 1.0, Box())
+    for tw, th, tag in sizes:
+        if tw < smallest or th < smallest or tw > W or th > H:
+            continue
+        qs = cv2.resize(q, (tw, th), interpolation=cv2.INTER_AREA)
+        if float(qs.std()) < 1.0:
+            continue
+        res = cv2.matchTemplate(img, _f32(qs), cv2.TM_CCOEFF_NORMED)
+        _, score, _, (x, y) = cv2.minMaxLoc(res)
+        if score > best[0]:
+            best = (float(score), tag, Box(x / W, y / H, (x + tw) / W, (y + th) / H))
+    return best
+
+
 def _search(q: np.ndarray, rf: np.ndarray, scales_w: np.ndarray, scales_h: np.ndarray) -> tuple[float, float, Box]:
     hr, wr = rf.shape
-    best = (-1.0, 1.0, Box())
-    for sw in scales_w:
-        for sh in scales_h:
-            tw, th = int(round(sw * wr)), int(round(sh * hr))
-            if tw < 4 or th < 4 or tw > wr or th > hr:
-                continue
-            qs = cv2.resize(q, (tw, th), interpolation=cv2.INTER_AREA)
-            if float(qs.std()) < 1.0:
-                continue
-            res = cv2.matchTemplate(rf, _f32(qs), cv2.TM_CCOEFF_NORMED)
-            _, score, _, (x, y) = cv2.minMaxLoc(res)
-            if score > best[0]:
-                best = (float(score), float(sw) + 1j * float(sh), Box(x / wr, y / hr, (x + tw) / wr, (y + th) / hr))
-    return best[0], best[1], best[2]
+    sizes = ((int(round(sw * wr)), int(round(sh * hr)), float(sw) + 1j * float(sh))
+             for sw in scales_w for sh in scales_h)
+    return _best_size(rf, q, sizes, 4)
 
 
 def register(q: np.ndarray, r: np.ndarray) -> Placement:
@@ -106,20 +117,7 @@ def place_in_photo(q: np.ndarray, r: np.ndarray) -> Placement:
     w0, h0 = (wr, wr / aspect) if wr / aspect <= hr else (hr * aspect, hr)
 
     def search(img: np.ndarray, f: float, scales: np.ndarray) -> tuple[float, float, Box]:
-        best = (-1.0, 1.0, Box())
-        H, W = img.shape
-        for s in scales:
-            tw, th = int(round(s * w0 * f)), int(round(s * h0 * f))
-            if tw < 6 or th < 6 or tw > W or th > H:
-                continue
-            qs = cv2.resize(q, (tw, th), interpolation=cv2.INTER_AREA)
-            if float(qs.std()) < 1.0:
-                continue
-            res = cv2.matchTemplate(img, _f32(qs), cv2.TM_CCOEFF_NORMED)
-            _, score, _, (x, y) = cv2.minMaxLoc(res)
-            if score > best[0]:
-                best = (float(score), float(s), Box(x / W, y / H, (x + tw) / W, (y + th) / H))
-        return best
+        return _best_size(img, q, ((int(round(s * w0 * f)), int(round(s * h0 * f)), float(s)) for s in scales), 6)
 
     half = cv2.resize(r, (max(8, wr // 2), max(8, hr // 2)), interpolation=cv2.INTER_AREA)
     _, s, _ = search(_f32(half), half.shape[1] / wr, PHOTO_SCALES)

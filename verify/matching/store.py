@@ -306,11 +306,7 @@ class Store:
         the write lock is taken, so another process adding to the same index waits only for the short
         write itself.  A file another process stored meanwhile is not stored twice (``on_duplicate``).
         """
-        pending: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
-        for item in items:
-            if item is not None:  # only the encoded rows are kept: the samples are freed file by file
-                pending.append(self._rows(item))
-        return self.add_rows(pending, on_added, on_duplicate)
+        return self.add_rows(encoded_rows(items), on_added, on_duplicate)
 
     def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
                  on_added: Callable[[RefInfo], None] | None = None,
@@ -419,3 +415,9 @@ class Store:
                                    "p.thumb_shape, p.thumbs, p.hashes, p.sample, p.variant, p.quality "
                                    "FROM refs r JOIN prints p ON p.ref_id = r.id ORDER BY r.id"):
             yield tuple(row[:14]), tuple(row[14:])
+
+
+def encoded_rows(items: Iterable[NewRef | None]) -> list[tuple[tuple[object, ...], tuple[object, ...]]]:
+    """The ``refs`` and ``prints`` rows of every file (``None`` items skipped), encoded as the items come:
+    only the encoded rows are kept, so the samples are freed file by file.  Every engine stores these."""
+    return [Store._rows(item) for item in items if item is not None]

@@ -44,7 +44,7 @@ from ..fingerprint.live_area import Box
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import Prints
 from ..fingerprint.sampling import Samples
-from .store import PRINT_RECIPE, SCHEMA, IndexError_, NewRef, RefInfo, Store, decode_samples
+from .store import PRINT_RECIPE, SCHEMA, IndexError_, NewRef, RefInfo, decode_samples, encoded_rows
 
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
 #: the advisory lock every schema change holds (any constant; "verify" in ASCII)
@@ -277,8 +277,7 @@ class PgStore:
                  on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
         """Store every item in ONE transaction (``None`` items are skipped); returns the new ids.
         Fingerprinting (while ``items`` is iterated) happens before the transaction begins."""
-        pending = [Store._rows(item) for item in items if item is not None]
-        return self.add_rows(pending, on_added, on_duplicate)
+        return self.add_rows(encoded_rows(items), on_added, on_duplicate)
 
     def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
                  on_added: Callable[[RefInfo], None] | None = None,
