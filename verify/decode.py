@@ -238,8 +238,12 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     # the start_time ffprobe shows: 0 for MP4, MOV, MKV, WebM, AVI; about 1.4 s in MPEG-TS).
     origin = container.start_time / 1e6 if container.start_time is not None else None
 
+    last_stamp: int | None = None
+
     def timed(stamp: int | None) -> float:
-        nonlocal last_t
+        nonlocal last_t, last_stamp
+        repeated = stamp is not None and stamp == last_stamp
+        last_stamp = stamp
         if stamp is not None and tb:
             t = stamp * tb
         else:  # no time at all: one frame after the last
@@ -248,7 +252,12 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
             stats.first_time = t
             stats.origin = origin if origin is not None and origin <= t else t
         t -= stats.origin
-        if t <= last_t:  # broken timestamps: keep time monotonic
+        if repeated and last_t > -1.0:
+            # the same timestamp as the frame before (a variable-rate source re-encoded into MP4 with
+            # B-frames rounds some to one tick): FFmpeg shows both at one time, and so do we; pushing
+            # this one a frame later pushed every following frame too (0.3 s off after a few)
+            t = last_t
+        elif t <= last_t:  # broken timestamps (going back): keep time monotonic
             t = last_t + stats.frame_duration
         last_t = t
         return t
