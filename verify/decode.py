@@ -254,9 +254,9 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
         t -= stats.origin
         if repeated and last_t > -1.0:
             # the same timestamp as the frame before (a variable-rate source re-encoded into MP4 with
-            # B-frames rounds some to one tick): FFmpeg shows both at one time, and so do we; pushing
-            # this one a frame later pushed every following frame too (0.3 s off after a few)
-            t = last_t
+            # B-frames rounds some to one tick): FFmpeg shows this one a tick later, and so do we;
+            # pushing it a whole frame later pushed every following frame too (0.3 s off after a few)
+            t = last_t + tb
         elif t <= last_t:  # broken timestamps (going back): keep time monotonic
             t = last_t + stats.frame_duration
         last_t = t
