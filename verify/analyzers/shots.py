@@ -11,7 +11,9 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
   not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
-  run (a long flat run becomes a shot of its own).
+  run (a long flat run becomes a shot of its own).  The picture must change on both sides of the run
+  (within 0.4 s): an even grey sky whose luma spread hovers at the flat threshold is content, not a
+  run of fades.
 
 The per-frame global translation is kept (``motion``) for camera-motion analysis.
 
@@ -99,6 +101,7 @@ class ShotDetector(Analyzer):
         self._dissolves: list[Boundary] = []
         self._fades: list[Boundary] = []
         self._flat_start: int | None = None
+        self._flat_left = 255.0  # change from the frames before the open flat run to its first frame
         self._times: dict[int, float] = {0: 0.0}
         self._window = None
         # global motion per frame (analysis pixels per frame) for camera-motion analysis
@@ -362,9 +365,23 @@ class ShotDetector(Analyzer):
             if self._flat_start is None:
                 self._flat_start = t
                 self._times[t] = feat.t
+                self._flat_left = self._change_around(t, range(t - self._dip_reach(), t))
             return
         if self._flat_start is not None:
             self._close_flat_run(t, at_end=False)
+
+    def _dip_reach(self) -> int:
+        """Frames on each side of a flat run looked at to tell a fade from flat content (0.4 s, the
+        look-ahead: those after the run are decoded when it closes)."""
+        return min(self.lookahead, max(3, int(round(self.fps * 0.4))))
+
+    def _change_around(self, edge: int, others: range) -> float:
+        """Largest mean luma difference between the flat run's ``edge`` frame and ``others``."""
+        ref = self._feats.get(edge)
+        if ref is None:
+            return 255.0
+        diffs = [_dist(ref, self._feats[i]) for i in others if i in self._feats]
+        return max(diffs) if diffs else 255.0
 
     def _close_flat_run(self, t: int, at_end: bool) -> None:
         b0 = self._flat_start
@@ -380,6 +397,8 @@ class ShotDetector(Analyzer):
         if b0 is None or b0 == 0 or at_end:
             return  # a flat opening (faded in from, or shorter than a second) or ending belongs to its shot
         b1 = t - 1  # last flat frame
+        if min(self._flat_left, self._change_around(b1, range(t, t + self._dip_reach()))) < CUT_ABS:
+            return  # the picture hardly changes on one side of the run: flat content (an even sky), not a fade
         self._times[t] = self._feats[t].t if t in self._feats else t / self.fps
         if (b1 - b0 + 1) > self.fps * 1.0:  # a long flat stretch is a shot of its own
             self._times[b0] = self._feats[b0].t if b0 in self._feats else b0 / self.fps
