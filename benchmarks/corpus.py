@@ -26,7 +26,6 @@ Each file's frame times as the ffmpeg program shows them are written beside it
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -38,6 +37,8 @@ import zipfile
 from pathlib import Path
 
 import imageio_ffmpeg
+
+from verify.hashing import file_sha256
 
 BENCH_DIR = Path(__file__).resolve().parent
 TRUTH = BENCH_DIR / "shots_truth.json"
@@ -64,14 +65,6 @@ def cache_dir() -> Path:
 
 def load_truth() -> dict:
     return json.loads(TRUTH.read_text())
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def ffmpeg_times(path: Path) -> tuple[list[float], float]:
@@ -118,7 +111,7 @@ def gather(src: Path | None, out: Path) -> dict[str, Path]:
             print(f"missing {source['file']} ({source['kind']} {source.get('repo', source.get('package'))}: "
                   f"{source['path']}): put it in --src", file=sys.stderr)
             continue
-        if sha256(target) != source["sha256"]:
+        if file_sha256(target) != source["sha256"]:
             print(f"{target}: not the file of the truth (SHA-256 differs); skipped", file=sys.stderr)
             continue
         found[name] = target
@@ -133,7 +126,7 @@ def make_variants(name: str, original: Path, out: Path) -> dict[str, Path]:
     for variant, (args, suffix) in VARIANTS.items():
         target = folder / (f"{variant}{original.suffix}" if variant == "original" else f"{variant}{suffix}")
         stamp = target.with_name(target.name + ".times.json")
-        recipe = {"recipe": RECIPE_VERSION, "args": args, "source": sha256(original)}
+        recipe = {"recipe": RECIPE_VERSION, "args": args, "source": file_sha256(original)}
         if target.is_file() and stamp.is_file() and json.loads(stamp.read_text()).get("made") == recipe:
             files[variant] = target
             continue

@@ -72,6 +72,22 @@ def phash_distance(a: str, b: str) -> int:
     return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
+def verify_search(clip: Path, refset: ReferenceSet):
+    """verify's own search of one clip against the index: (analysis, the clip's prints, findings, seconds)."""
+    t = time.perf_counter()
+    analysis = analyse(clip, NO_SCENES)
+    cuts = [s.start_s for s in analysis.report.shots[1:]]
+    prints = clip_prints(analysis.samples)
+    findings = search_clip(prints, refset, cuts, analysis.report.media.fps)
+    return analysis, prints, findings, time.perf_counter() - t
+
+
+def phash_baseline(analysis, ref_keys: dict[str, list[str]]) -> set[str]:
+    """The references the pHash baseline names: a keyframe within PHASH_MAX bits of one of theirs."""
+    keys = [s.phash for s in analysis.report.shots if s.phash]
+    return {r for r, ks in ref_keys.items() for k in keys for rk in ks if rk and phash_distance(k, rk) <= PHASH_MAX}
+
+
 def main() -> None:
     verbose = "--verbose" in sys.argv[1:]
     work = Path(tempfile.mkdtemp(prefix="verify-reuse-bench-"))
@@ -91,12 +107,7 @@ def main() -> None:
     rows = []
     true_d: list[np.ndarray] = []
     for name, (clip, speed) in list(positives.items()) + [(n.name, (n, None)) for n in negatives]:
-        t = time.perf_counter()
-        analysis = analyse(clip, NO_SCENES)
-        cuts = [s.start_s for s in analysis.report.shots[1:]]
-        prints = clip_prints(analysis.samples)
-        findings = search_clip(prints, refset, cuts, analysis.report.media.fps)
-        seconds = time.perf_counter() - t
+        analysis, prints, findings, seconds = verify_search(clip, refset)
         expected = EXPECTED if speed is not None else {}
         found = {title: False for title in expected}
         false = 0
@@ -113,8 +124,7 @@ def main() -> None:
             false += not inside  # a finding of the right footage at the wrong place in the clip
         if speed is not None:
             true_d += [true_distances(prints, refset, speed, title, spec[0]) for title, spec in EXPECTED.items()]
-        keys = [s.phash for s in analysis.report.shots if s.phash]
-        base = {r for r, ks in ref_keys.items() for k in keys for rk in ks if rk and phash_distance(k, rk) <= PHASH_MAX}
+        base = phash_baseline(analysis, ref_keys)
         rows.append((name, speed is not None, found, false, {r: r in base for r in expected},
                      len(base - set(expected)), seconds, findings))
     print(f"{'clip':<24} {'kind':<9} {'verify':<28} {'pHash baseline':<28} seconds")
@@ -185,11 +195,7 @@ def reframes(work: Path, verbose: bool) -> None:
         fam = totals.setdefault(family, [0, 0, 0, 0, 0, 0, 0])  # expected, verify found/false, pHash, vPDQ
         for name in names:
             clip, expected = reframe_case(name, work)
-            t = time.perf_counter()
-            analysis = analyse(clip, NO_SCENES)
-            cuts = [s.start_s for s in analysis.report.shots[1:]]
-            findings = search_clip(clip_prints(analysis.samples), refset, cuts, analysis.report.media.fps)
-            seconds = time.perf_counter() - t
+            analysis, _, findings, seconds = verify_search(clip, refset)
             found = {title: False for title in expected}
             false = 0
             for f in findings:
@@ -208,8 +214,7 @@ def reframes(work: Path, verbose: bool) -> None:
                     ok &= f["ref"].get("kind") == "photo"
                 false += not ok and not found[title]  # the right footage at the wrong place or time
                 found[title] |= ok
-            keys = [s.phash for s in analysis.report.shots if s.phash]
-            base = {r for r, ks in ref_keys.items() for k in keys for rk in ks if rk and phash_distance(k, rk) <= PHASH_MAX}
+            base = phash_baseline(analysis, ref_keys)
             cv = vpdq_hashes(clip)
             vp = {r for r, h in ref_vpdq.items() if vpdq_found(cv, h)}
             fam[0] += len(expected)

@@ -74,6 +74,8 @@ from typing import Any
 import av
 import imageio_ffmpeg  # type: ignore[import-untyped]
 
+from verify.hashing import file_sha256
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 FIXTURES = ROOT / "fixtures"
@@ -204,14 +206,6 @@ def ffmpeg_exe() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
@@ -333,7 +327,7 @@ def filter_graph(pieces: list[Piece]) -> str:
 def ensure_clip() -> tuple[Path, dict[str, Any]]:
     """Return the cached benchmark clip (generating it if needed) and its recipe."""
     paths = find_sources()
-    sources = [Source(p, sha256_file(p), video_duration(p)) for p in paths]
+    sources = [Source(p, file_sha256(p), video_duration(p)) for p in paths]
     sources = [s for s in sources if s.duration_s - EDGE_SECONDS >= 1.0]
     if not sources:
         raise SetupError(f"no usable video (>= 1.25 s) among {[p.name for p in paths]}")
@@ -374,7 +368,7 @@ def ensure_clip() -> tuple[Path, dict[str, Any]]:
     try:
         run_checked(argv, "clip generation")
         frames = clip_properties(partial)["frames"]
-        if any(sha256_file(s.path) != s.sha256 for s in sources):
+        if any(file_sha256(s.path) != s.sha256 for s in sources):
             raise SetupError("a fixture changed while the clip was being generated; run again")
         if frames < math.ceil(MIN_SECONDS * FPS):
             raise SetupError(f"generated clip has {frames} frames, fewer than {MIN_SECONDS:g} s at {FPS} fps")
@@ -758,7 +752,7 @@ def main(argv: list[str] | None = None) -> int:
         clip_facts = clip_properties(clip)
         print(f"\n=== {kind}: {KINDS[kind][0] if kind in KINDS else clip}")
         print_clip(clip_facts, info if n == 0 or kind not in KINDS else None)
-        sha256_file(clip)  # a full read into the page cache: no tool pays for the first read from disk
+        file_sha256(clip)  # a full read into the page cache: no tool pays for the first read from disk
         workdir = Path(tempfile.mkdtemp(prefix="verify-bench-"))
         try:
             print(f"Runs ({args.repeat} round(s), order rotated each round)")

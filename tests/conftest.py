@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import importlib.util
 import json
 import os
+import sys
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -106,3 +112,26 @@ def postgres_url(postgres_server) -> str:
     with psycopg.connect(postgres_server.get_uri(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE verify_test_{n}")
     return _database_url(postgres_server, n)
+
+
+@contextmanager
+def local_http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 (a free port) answering with *handler*; yields its base URL."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+@lru_cache(maxsize=None)
+def load_check_html():
+    """``scripts/check_html.py`` (headless Chromium checks of the HTML pages) as a module."""
+    spec = importlib.util.spec_from_file_location("check_html", FIXTURES.parent / "scripts" / "check_html.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["check_html"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

@@ -7,7 +7,6 @@ tag that escaped escaping), a broken picture or a script error would each show u
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
@@ -15,15 +14,12 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, analysed
+from conftest import FIXTURES, analysed, load_check_html
 from test_html import HOSTILE, hostile_clip, with_segments_and_reuse  # noqa: F401 - hostile_clip is a fixture
 from verify.render.html import render_html, write_html
 from verify.render.pictures import reuse_pictures
 
-_spec = importlib.util.spec_from_file_location("check_html", FIXTURES.parent / "scripts" / "check_html.py")
-check_html = importlib.util.module_from_spec(_spec)
-sys.modules["check_html"] = check_html  # dataclasses look their module up there
-_spec.loader.exec_module(check_html)
+check_html = load_check_html()
 
 pytestmark = pytest.mark.skipif(check_html.find_browser() is None,
                                 reason="no chromium binary on this machine (apt-get install chromium)")

@@ -8,13 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from email.utils import formatdate
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, local_http_server
 
 CLIP = (FIXTURES / "rotated.mp4").read_bytes()
 
@@ -40,12 +39,8 @@ class _Server(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base_url():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Server)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with local_http_server(_Server) as url:
+        yield url
 
 
 def verify(*args, cache: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FIXTURES, analysed, load_fixture_builder
+from conftest import FIXTURES, analysed, load_check_html, load_fixture_builder
 from verify.pipeline import Options, analyse
 from verify.render.provenance import provenance_html, provenance_rows
 
@@ -55,17 +55,11 @@ def test_hostile_manifest_text_is_escaped(tmp_path):
 def test_provenance_pages_render_cleanly_in_chromium(provenance_files, tmp_path):
     """Pages with a Provenance section (manifest with an ingredient, a tampered AI clip, a hostile manifest)
     in headless chromium: no console message, the section is there."""
-    import importlib.util
-    import sys
-
     import pytest
 
     from verify.render.html import render_html, write_html
 
-    spec = importlib.util.spec_from_file_location("check_html", FIXTURES.parent / "scripts" / "check_html.py")
-    check_html = importlib.util.module_from_spec(spec)
-    sys.modules["check_html"] = check_html
-    spec.loader.exec_module(check_html)
+    check_html = load_check_html()
     if check_html.find_browser() is None:
         pytest.skip("no chromium binary on this machine (apt-get install chromium)")
     build = load_fixture_builder()

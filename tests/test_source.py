@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
-import threading
 import time
 from email.utils import formatdate
-from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, local_http_server
 from verify.errors import InputError
 from verify.provenance.source import fetch, url_folder
 
@@ -68,13 +66,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with local_http_server(Handler) as url:
+        yield url
 
 
 def test_direct_mp4(server, tmp_path):
