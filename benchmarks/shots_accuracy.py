@@ -15,7 +15,8 @@ run on the same file:
   makes it: ``scenedetect`` proper needs the GUI OpenCV, which clashes with the project's headless one).
 
 A found boundary matches a true one within ``TOLERANCE`` frames (a fade: anywhere within its extent,
-give or take as much).  Printed per clip and variant: precision, recall, F1 and the largest frame
+give or take as much); one inside a span the truth marks ``ambiguous`` (a whip pan across one drawn page,
+text changing on a still card) is not scored.  Printed per clip and variant: precision, recall, F1 and the largest frame
 error of the matches; for verify also the largest error of the boundary times against the ffmpeg
 program's time of the true frame in that file.  Then totals per detector, and whether verify's F1 is
 at least PySceneDetect's on every clip.  Targets (issue 11): verify F1 = 1.00 with every boundary
@@ -92,8 +93,12 @@ def frame_error(found: int, truth: dict) -> int:
 
 
 def score(found: list[int], truth: list[dict], times: list[float] | None = None,
-          found_times: list[float] | None = None) -> Score:
-    """Greedy one-to-one matching by frame error, within ``TOLERANCE``."""
+          found_times: list[float] | None = None, ambiguous: list[list[int]] | None = None) -> Score:
+    """Greedy one-to-one matching by frame error, within ``TOLERANCE``.
+
+    A found boundary that matches no true one but falls within an ``ambiguous`` span of the truth
+    (first, last frame; give or take ``TOLERANCE``) counts neither as right nor as false.
+    """
     s = Score()
     pairs = sorted((frame_error(f, t), i, j) for i, f in enumerate(found) for j, t in enumerate(truth))
     used_f: set[int] = set()
@@ -107,7 +112,9 @@ def score(found: list[int], truth: list[dict], times: list[float] | None = None,
         if times is not None and found_times is not None and truth[j]["type"] == "cut":
             s.time_errors.append(abs(found_times[i] - times[truth[j]["frame"]]))
     s.tp = len(used_t)
-    s.fp = len(found) - len(used_f)
+    excused = {i for i, f in enumerate(found) if i not in used_f
+               and any(lo - TOLERANCE <= f <= hi + TOLERANCE for lo, hi in ambiguous or [])}
+    s.fp = len(found) - len(used_f) - len(excused)
     s.fn = len(truth) - len(used_t)
     return s
 
@@ -168,7 +175,7 @@ def main() -> int:
         cells = []
         for tool in tools:
             s = score(found[tool][str(path)], truth[name]["boundaries"], times,
-                      verify_times.get(str(path)) if tool == "verify" else None)
+                      verify_times.get(str(path)) if tool == "verify" else None, truth[name].get("ambiguous"))
             totals[tool].add(s)
             per_clip[tool].setdefault(name, Score()).add(s)
             cells.append(s)
@@ -187,6 +194,13 @@ def main() -> int:
         print(f"{tool:<12s} P {s.precision:.3f} R {s.recall:.3f} F1 {s.f1:.3f}  matched {s.tp}, missed {s.fn}, "
               f"false {s.fp}; frame error 0: {sum(e == 0 for e in s.errors)}, <=1: {within1}, max "
               f"{max(s.errors, default=0)}; {seconds[tool]:.1f} s")
+    print()
+    print("Per clip, every variant together (P R F1, largest frame error):")
+    print(f"{'clip':<11s} {'bounds':>6s}  " + "  ".join(f"{t:^17s}" for t in tools))
+    for name in per_clip["verify"]:
+        n = sum(len(truth[name]["boundaries"]) for nm, _, _ in jobs if nm == name)
+        print(f"{name:<11s} {n:>6d}  " + "  ".join(per_clip[t][name].cell() for t in tools))
+    print()
     if totals["verify"].time_errors:
         print(f"verify boundary times vs ffmpeg's frame times: max error {1000 * max(totals['verify'].time_errors):.2f} ms")
     ok_f1 = totals["verify"].f1 == 1.0 and all(e <= 1 for e in totals["verify"].errors)
