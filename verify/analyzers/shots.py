@@ -5,8 +5,11 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
 * **Hard cuts** are spikes of the *motion-compensated* frame difference (the previous frame is
   shifted by the global translation phase correlation finds, so pans and a camera in a moving car
   do not look like cuts), judged against the local level on both sides, or large jumps of the luma
-  histogram.  A spike whose picture comes back within ~0.2 s and was brighter is a camera flash, not
-  a cut.  There is no minimum shot length beyond two frames.
+  histogram.  Into (or out of) a shot full of motion a smaller spike counts when it also changes the
+  histogram or breaks the picture's structure (correlation, the camera's move undone) that the moving
+  shot's own consecutive frames keep.  The same picture moved and brighter or darker (a pan with the
+  exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
+  is a camera flash, not a cut.  There is no minimum shot length beyond two frames.
 * **Dissolves** are found as windows (0.25–2 s) whose end pictures differ, whose middle pictures are
   linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
   not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
@@ -44,6 +47,7 @@ SAME_PICTURE_CORR = 0.88  # ends this correlated are one picture under a lightin
 BUSY_RATIO = 2.0  # a cut into a shot full of motion: twice that motion's change (and 3x the calm side's)...
 BUSY_HIST = 0.2  # ...and a histogram change this large (fast motion moves the picture, not its tones)
 BURST_SHARE = 0.7  # a change this large on both neighbouring frames too: a gradual change, not a cut
+STRUCTURE_GAP = 0.25  # a cut's two frames correlate this much less than any consecutive frames around it
 DISSOLVE_SPREAD = 0.6  # share of the picture a dissolve changes: measured 0.83-0.92 on real dissolves and fades,
 # 0.36-0.40 for a title fading in and out over a shot with moving foliage (Big Buck Bunny's opening)
 FLASH_GAIN = 8.0
@@ -264,9 +268,11 @@ class ShotDetector(Analyzer):
         level = max(left, right)
         # a spike against the change on both sides; or, into (or out of) a shot full of motion, a
         # spike of three times the calm side's change and twice the busy side's
+        # (fast motion moves the picture but keeps its tones and its structure: the spike must change
+        # the histogram, or break the structure that the busy shot's own frames keep)
         spike = d >= CUT_ABS and (d >= CUT_RATIO * level + CUT_MARGIN or (
             d >= CUT_RATIO * min(left, right) + CUT_MARGIN and d >= BUSY_RATIO * level + CUT_MARGIN
-            and self._dh.get(t, 0.0) >= BUSY_HIST))
+            and (self._dh.get(t, 0.0) >= BUSY_HIST or self._structure_breaks(t))))
         jump = self._dh.get(t, 0.0) >= HIST_JUMP and d >= 1.5 * level + CUT_MARGIN
         if not (spike or jump):
             return
@@ -274,8 +280,8 @@ class ShotDetector(Analyzer):
         # changes the picture between two frames, not also just before and just after
         if min(self._dmc.get(t - 1, 0.0), self._dmc.get(t + 1, 0.0)) >= BURST_SHARE * d:
             return
-        if _corr(prev.pic, self._feats[t].pic) > SAME_PICTURE_CORR:
-            return  # the same picture, brighter or darker (a step of a fade, a light switched on)
+        if max(_corr(prev.pic, self._feats[t].pic), self._aligned_corr(prev, self._feats[t])) > SAME_PICTURE_CORR:
+            return  # the same picture, brighter or darker (a step of a fade, a light switched on), maybe moved too
         # keep only the strongest of adjacent spikes
         if self._dmc.get(t + 1, 0.0) > d or self._last_cut == before:
             return
@@ -284,6 +290,37 @@ class ShotDetector(Analyzer):
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
+
+    def _structure_breaks(self, t: int) -> bool:
+        """Does the picture's structure break at ``t`` and nowhere around it?
+
+        Motion inside a shot, however busy, keeps consecutive frames alike in structure (their
+        correlation once the camera's move is undone); a cut does not.  A spike whose two frames
+        correlate clearly less than every pair of consecutive frames in the three on either side
+        (repeated frames left out) is a new picture, even where tones hardly change (the same
+        colours in both shots) and the shot on one side moves a lot.
+        """
+        across = self._aligned_corr(self._feats[t - 1], self._feats[t])
+        around = []
+        for i in [*range(t - 3, t), *range(t + 1, t + 4)]:
+            a, b = self._feats.get(i - 1), self._feats.get(i)
+            if a is not None and b is not None and self._dmc.get(i, 0.0) > DUPLICATE_DIFF:
+                around.append(self._aligned_corr(a, b))
+        return len(around) >= 2 and across <= min(around) - STRUCTURE_GAP
+
+    def _aligned_corr(self, prev: _Feat, cur: _Feat) -> float:
+        """Correlation of two pictures after undoing the global translation between them (the
+        overlapping part; the plain correlation when no translation is found)."""
+        if self._window is None or self._window.shape != cur.pic.shape:
+            self._window = cv2.createHanningWindow((cur.pic.shape[1], cur.pic.shape[0]), cv2.CV_32F)
+        (dx, dy), response = cv2.phaseCorrelate(prev.pic.copy(), cur.pic.copy(), self._window)
+        h, w = cur.pic.shape
+        if response < 0.05 or abs(dx) > w / 3 or abs(dy) > h / 3 or (abs(dx) < 0.5 and abs(dy) < 0.5):
+            return _corr(prev.pic, cur.pic)
+        shifted = cv2.warpAffine(prev.pic, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
+                                 borderMode=cv2.BORDER_REPLICATE)
+        mx, my = int(np.ceil(abs(dx))) + 1, int(np.ceil(abs(dy))) + 1
+        return _corr(cur.pic[my:h - my, mx:w - mx], shifted[my:h - my, mx:w - mx])
 
     def _is_transient(self, t: int, d: float, level: float) -> bool:
         """A flash or a glitch rather than a cut: the picture from before comes back within ~0.2 s.
