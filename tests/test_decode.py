@@ -188,3 +188,38 @@ def test_repeated_timestamps_keep_ffmpegs_times(tmp_path):
     times, _ = pass_times(clip)
     assert len(times) == len(want) == 100
     assert times == pytest.approx([t - start for t in want], abs=1e-5)
+
+
+def _decode_threads_alive() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "verify-decode" and t.is_alive()]
+
+
+def test_the_decode_thread_stops_when_the_pass_stops_early_or_fails():
+    """Decoding runs a few frames ahead in a thread of its own: a pass that ends early (a limit, an
+    analyzer that raises) stops and joins it before the container is closed, and the frames that
+    reached the pass are the file's first frames, in order, with the same pictures as a whole pass."""
+    from verify.limits import Limits
+
+    path = FIXTURES / "cuts.mp4"
+    with av.open(str(path)) as container:
+        whole = [(f.t, f.gray.copy()) for f in decode_frames(container, container.streams.video[0], DecodeStats())]
+    stats = DecodeStats()
+    with av.open(str(path)) as container:
+        frames = list(decode_frames(container, container.streams.video[0], stats, Limits(max_frames=7)))
+    assert [f.index for f in frames] == list(range(7)) and [f.t for f in frames] == [t for t, _ in whole[:7]]
+    assert all((f.gray == g).all() for f, (_, g) in zip(frames, whole))
+    assert stats.frames == 7 and stats.limited and _decode_threads_alive() == []
+
+    seen = 0
+    with pytest.raises(RuntimeError), av.open(str(path)) as container:
+        gen = decode_frames(container, container.streams.video[0], DecodeStats())
+        try:
+            for frame in gen:
+                seen += 1
+                if frame.index == 3:
+                    raise RuntimeError("an analyzer failed")
+        finally:
+            gen.close()  # as the pipeline does (contextlib.closing) before the container closes
+    assert seen == 4 and _decode_threads_alive() == []

@@ -3,8 +3,9 @@
 Per frame the analyzers get a :class:`Frame` with a small luma picture (``ANALYSIS_W`` wide) taken
 straight from the decoder's Y plane (no colour conversion), and on request a small RGB thumbnail
 (``THUMB_LONG`` px on its long side, rotation and pixel aspect applied) for the few frames that need
-colour (keyframe candidates, fingerprints, scene labels).  Decoding runs in FFmpeg's own threads
-inside PyAV; damaged packets are skipped and counted instead of ending the pass.
+colour (keyframe candidates, fingerprints, scene labels).  Decoding runs in a thread of its own
+(``_DecodeAhead``), a few frames ahead of the analyzers, and in FFmpeg's frame threads inside PyAV;
+damaged packets are skipped and counted instead of ending the pass.
 
 **Every frame is decoded.**  No frame is skipped or guessed: a shot boundary found here is at the
 frame where decoding everything puts it, and its time is that frame's presentation time as FFmpeg
@@ -18,9 +19,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import av
 import cv2
@@ -31,6 +35,7 @@ from .limits import Heartbeat, Limits
 ANALYSIS_W = 64  # luma picture for per-frame analysis: 64 x 36 for 16:9
 THUMB_LONG = 384  # long side of colour thumbnails
 
+AHEAD = 4  # decoded frames the decode thread may hold ready for the analyzers (~3 MB each at 1080p)
 CLOCK_PROBE = 8  # first frames whose timestamps are looked at: are their pts in presentation order?
 
 _FAST_YUV = {"yuv420p", "yuvj420p"}
@@ -226,12 +231,8 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
     rate = stream_rate(stream)
     stats.frame_duration = 1.0 / rate if rate else 0.04
     sar = float(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else None
-    size: tuple[int, int] | None = None
-    rotation = 0
-    display = (0, 0)
     start = time.perf_counter()
     deadline = start + limits.timeout_s if limits.timeout_s else None
-    index = 0
     last_t = -1.0
     # Times count from the file's start as FFmpeg gives it (players and ``ffmpeg -ss`` count from there
     # too); a frame's time is then its presentation time as FFmpeg shows it (ffprobe's pts_time, less
@@ -262,18 +263,33 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
         last_t = t
         return t
 
-    use_dts = _decode_order_times(container.name, stream.index)
-    stats.clock = "dts" if use_dts else "pts"
-    for av_frame in _robust_decode(container, stream, stats, heartbeat):
+    ahead = _DecodeAhead(container, stream, heartbeat)
+    try:
+        # the clock probe (a second, short decode of the file's first frames) runs while the decode
+        # thread starts on the pass
+        use_dts = _decode_order_times(container.name, stream.index)
+        stats.clock = "dts" if use_dts else "pts"
+        yield from _frames(ahead, stats, limits, progress, deadline, use_dts, sar, timed)
+    finally:
+        ahead.stop()
+    stats.seconds = time.perf_counter() - start
+
+
+def _frames(ahead: _DecodeAhead, stats: DecodeStats, limits: Limits, progress: Callable[[float], None] | None,
+            deadline: float | None, use_dts: bool, sar: float | None,
+            timed: Callable[[int | None], float]) -> Iterator[Frame]:
+    index = 0
+    rotation = 0
+    display = (0, 0)
+    for av_frame, gray in ahead.frames(stats):
         stamp = av_frame.dts if use_dts else av_frame.pts
-        if size is None:  # geometry of the first frame holds for the whole pass
-            size = analysis_size((av_frame.width, av_frame.height))
+        if index == 0:  # geometry of the first frame holds for the whole pass
             rotation = frame_rotation(av_frame)
             display = display_geometry(av_frame.width, av_frame.height, sar, rotation)
         if getattr(av_frame, "is_corrupt", False):
             stats.corrupt_frames += 1
         t = timed(stamp)
-        yield Frame(index, t, small_gray(av_frame, size), av_frame, rotation, display)
+        yield Frame(index, t, gray, av_frame, rotation, display)
         index += 1
         stats.frames = index
         stats.last_time = t + stats.origin
@@ -288,7 +304,6 @@ def decode_frames(container: av.container.InputContainer, stream: av.video.strea
         if deadline is not None and time.perf_counter() > deadline:
             stats.limited = f"the first {t:.1f} s: the {limits.timeout_s:g} s time limit ran out (--timeout)"
             break
-    stats.seconds = time.perf_counter() - start
 
 
 def _decode_order_times(path: str, index: int) -> bool:
@@ -313,26 +328,105 @@ def _decode_order_times(path: str, index: int) -> bool:
     return None not in dts and all(b > a for a, b in zip(dts, dts[1:]))
 
 
+class _Problem:
+    """A packet the decoder rejected (or the end of readable container data), in stream order."""
+
+    __slots__ = ("message", "stop")
+
+    def __init__(self, message: str, stop: str | None = None):
+        self.message = message
+        self.stop = stop  # why the pass ends here, when it does
+
+
+_END = object()
+
+
+class _DecodeAhead:
+    """Decoding in a thread of its own, up to ``AHEAD`` frames ahead of the analyzers.
+
+    The analyzers (Python, in the pass thread) and FFmpeg's decoder then work at the same time: the
+    decoder is handed the next packets while the analyzers look at the last frame, instead of
+    waiting for them between frames.  The thread also takes each frame's small luma picture.  It is
+    stopped and joined (``stop``) before the caller closes the container.  Damaged packets reach the
+    pass in stream order (:class:`_Problem`), so the counts are those of the frames analysed."""
+
+    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                 heartbeat: Heartbeat):
+        self._container = container
+        self._stream = stream
+        self._heartbeat = heartbeat
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=AHEAD)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="verify-decode", daemon=True)
+        self._thread.start()
+
+    def frames(self, stats: DecodeStats) -> Iterator[tuple[av.VideoFrame, np.ndarray]]:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _Problem):
+                stats.errors += 1
+                _note(stats, item.message)
+                if item.stop:
+                    stats.stopped_early = item.stop
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            self._heartbeat.beat()
+            yield item
+
+    def stop(self) -> None:
+        """Stop the thread (it finishes the packet in hand) and wait for it."""
+        self._stopping.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+
+    def _put(self, item: Any) -> bool:
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        size: tuple[int, int] | None = None
+        try:
+            for item in _robust_decode(self._container, self._stream, self._heartbeat, self._stopping):
+                if not isinstance(item, _Problem):
+                    if size is None:  # geometry of the first frame holds for the whole pass
+                        size = analysis_size((item.width, item.height))
+                    item = (item, small_gray(item, size))
+                if not self._put(item):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the pass thread, raised there
+            self._put(exc)
+            return
+        self._put(_END)
+
+
 def _robust_decode(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                   stats: DecodeStats, heartbeat: Heartbeat) -> Iterable[av.VideoFrame]:
+                   heartbeat: Heartbeat, stopping: threading.Event) -> Iterable[av.VideoFrame | _Problem]:
     """Decode packet by packet so that one damaged packet costs one error, not the whole pass."""
     demux = container.demux(stream)
-    while True:
+    while not stopping.is_set():
         heartbeat.beat()
         try:
             packet = next(demux)
         except StopIteration:
             break
         except (av.error.FFmpegError, OSError) as exc:  # unreadable container data: stop here
-            stats.errors += 1
-            _note(stats, f"demux: {exc}")
-            stats.stopped_early = "the container could not be read further"
+            yield _Problem(f"demux: {exc}", "the container could not be read further")
             break
         try:
             frames = packet.decode()
         except (av.error.FFmpegError, ValueError) as exc:
-            stats.errors += 1
-            _note(stats, f"decode: {exc}")
+            yield _Problem(f"decode: {exc}")
             continue
         yield from frames
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import importlib.metadata
@@ -304,22 +305,23 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
             analyzers.append(SceneAnalyzer(shots, model_path=options.scene_model))  # after shots: reads report.shots
         total = media.duration_s
         progress = (lambda t: options.progress(t, total)) if options.progress else None
-        frames = decode_frames(container, vs, stats, options.limits, heart, progress=progress)
-        first = next(frames, None)
-        if first is None:
-            problem = "no video frame could be decoded"
-            if stats.error_messages:
-                problem += f" ({stats.error_messages[0]})"
-            raise InputError(str(p), problem)
-        media.rotation = first.rotation
-        media.width, media.height = first.display
-        info = StreamInfo(fps=media.fps or 25.0, duration_s=media.duration_s,
-                          display=(media.width or 0, media.height or 0), rotation=media.rotation)
-        for a in analyzers:
-            a.start(info)
-        for frame in itertools.chain([first], frames):
+        # closed before the container: its decode thread must stop first, also on an error
+        with contextlib.closing(decode_frames(container, vs, stats, options.limits, heart, progress=progress)) as frames:
+            first = next(frames, None)
+            if first is None:
+                problem = "no video frame could be decoded"
+                if stats.error_messages:
+                    problem += f" ({stats.error_messages[0]})"
+                raise InputError(str(p), problem)
+            media.rotation = first.rotation
+            media.width, media.height = first.display
+            info = StreamInfo(fps=media.fps or 25.0, duration_s=media.duration_s,
+                              display=(media.width or 0, media.height or 0), rotation=media.rotation)
             for a in analyzers:
-                a.process(frame)
+                a.start(info)
+            for frame in itertools.chain([first], frames):
+                for a in analyzers:
+                    a.process(frame)
         for a in analyzers:
             a.end_of_stream()
         for a in analyzers:

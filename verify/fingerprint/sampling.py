@@ -7,6 +7,7 @@ sampling, so both sides see the same pictures.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -171,10 +172,12 @@ def sample_file(path: str | Path, per_second: float = REF_SAMPLES_PER_SECOND) ->
         vs = container.streams.video[0]
         rate = stream_rate(vs)
         sampler: Sampler | None = None
-        for frame in decode_frames(container, vs, DecodeStats()):
-            if sampler is None:
-                sampler = Sampler(float(rate) if rate else 25.0, frame.display, per_second)
-            sampler.feed(frame)
+        # closed before the container: its decode thread must stop first, also on an error
+        with contextlib.closing(decode_frames(container, vs, DecodeStats())) as frames:
+            for frame in frames:
+                if sampler is None:
+                    sampler = Sampler(float(rate) if rate else 25.0, frame.display, per_second)
+                sampler.feed(frame)
     if sampler is None or not sampler.samples.t:
         raise InputError(str(p), "no video frame could be decoded")
     return sampler.samples
