@@ -69,9 +69,11 @@ def check(
     from .pipeline import Options, analyse
     from .provenance.source import is_url
     from .render.json_out import write_json
-    from .render.terminal import ProgressReporter, render_summary
 
     from .failon import fired_codes
+
+    if not args.quiet:  # the terminal renderer (and rich) only when it prints: 0.045 CPU-s of start-up
+        from .render.terminal import ProgressReporter, render_summary
 
     checked = _checked(args)
     json_to_stdout = json_out == "-"
