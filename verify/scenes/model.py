@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 from abc import ABC, abstractmethod
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,18 @@ def weights_path() -> Path:
     return path
 
 
+def weights_sha256(path: Path) -> str:
+    """SHA-256 of a model file, hashed once per process while its size and time stay the same (the
+    scene worker and the report's model entry both need the bundled weights' hash)."""
+    st = os.stat(path)
+    return _sha256_once(str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _sha256_once(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(Path(path))
+
+
 def cache_dir() -> Path:
     """Where converted models are kept (``VERIFY_CACHE_DIR`` overrides platformdirs' user cache)."""
     override = os.environ.get("VERIFY_CACHE_DIR")
@@ -122,7 +135,7 @@ def converted_model(pth: Path | None = None, directory: Path | None = None, chil
     """
     pth = pth or weights_path()
     directory = directory or cache_dir()
-    tag = f"{file_sha256(pth)[:16]}-c{CONVERTER_VERSION}-s{BUNDLED_SIZE}"
+    tag = f"{weights_sha256(pth)[:16]}-c{CONVERTER_VERSION}-s{BUNDLED_SIZE}"
     target = directory / f"efficientnet-lite0-{tag}.onnx"
     check = target.with_name(target.name + ".sha256")
     if child:
