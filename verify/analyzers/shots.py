@@ -95,6 +95,7 @@ class ShotDetector(Analyzer):
         self.windows: list[int] = []
         self.keep = 80
         self._feats: dict[int, _Feat] = {}
+        self._forgotten = 0  # frames before this were dropped from _feats, _dmc and _dh
         self._dmc: dict[int, float] = {}
         self._dh: dict[int, float] = {}
         self._next = 1  # next frame to decide on
@@ -235,9 +236,12 @@ class ShotDetector(Analyzer):
         return min(plain, comp), dx, dy
 
     def _forget(self, before: int) -> None:
-        for d in (self._feats, self._dmc, self._dh):
-            for k in [k for k in d if k < before]:
-                del d[k]
+        # frames come in order, so only those between the last call's limit and this one's remain
+        for k in range(self._forgotten, before):
+            self._feats.pop(k, None)
+            self._dmc.pop(k, None)
+            self._dh.pop(k, None)
+        self._forgotten = max(self._forgotten, before)
 
     def _decide(self, t: int) -> None:
         feat = self._feats.get(t)
