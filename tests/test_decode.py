@@ -190,10 +190,10 @@ def test_repeated_timestamps_keep_ffmpegs_times(tmp_path):
     assert times == pytest.approx([t - start for t in want], abs=1e-5)
 
 
-def _decode_threads_alive() -> list[str]:
+def _decode_threads_alive() -> set[int]:
     import threading
 
-    return [t.name for t in threading.enumerate() if t.name == "verify-decode" and t.is_alive()]
+    return {t.ident for t in threading.enumerate() if t.name == "verify-decode" and t.is_alive() and t.ident}
 
 
 def test_the_decode_thread_stops_when_the_pass_stops_early_or_fails():
@@ -203,6 +203,7 @@ def test_the_decode_thread_stops_when_the_pass_stops_early_or_fails():
     from verify.limits import Limits
 
     path = FIXTURES / "cuts.mp4"
+    before = _decode_threads_alive()  # another test may have abandoned a stalled pass on purpose
     with av.open(str(path)) as container:
         whole = [(f.t, f.gray.copy()) for f in decode_frames(container, container.streams.video[0], DecodeStats())]
     stats = DecodeStats()
@@ -210,7 +211,7 @@ def test_the_decode_thread_stops_when_the_pass_stops_early_or_fails():
         frames = list(decode_frames(container, container.streams.video[0], stats, Limits(max_frames=7)))
     assert [f.index for f in frames] == list(range(7)) and [f.t for f in frames] == [t for t, _ in whole[:7]]
     assert all((f.gray == g).all() for f, (_, g) in zip(frames, whole))
-    assert stats.frames == 7 and stats.limited and _decode_threads_alive() == []
+    assert stats.frames == 7 and stats.limited and _decode_threads_alive() <= before
 
     seen = 0
     with pytest.raises(RuntimeError), av.open(str(path)) as container:
@@ -222,4 +223,4 @@ def test_the_decode_thread_stops_when_the_pass_stops_early_or_fails():
                     raise RuntimeError("an analyzer failed")
         finally:
             gen.close()  # as the pipeline does (contextlib.closing) before the container closes
-    assert seen == 4 and _decode_threads_alive() == []
+    assert seen == 4 and _decode_threads_alive() <= before
