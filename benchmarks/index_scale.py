@@ -235,7 +235,7 @@ def evaluate(refs: ReferenceSet, pairs, q: dict) -> dict[str, float]:
     near = mine & (np.abs(refs.sample[pairs.ref_row] - q["local"][qs]) <= 1)
     sample_recall = len(np.unique(qs[near])) / n
     # the exact pairs with the true reference (a flat index over its fingerprints alone)
-    rows = np.flatnonzero(refs.owner == q["ref"])
+    rows = refs.rows_of(q["ref"], 0, 1 << 30)
     flat = faiss.IndexBinaryFlat(256)
     flat.add(np.ascontiguousarray(refs.hashes[rows]))
     lims, dist, idx = flat.range_search(q["hashes"][:2 * n], RADIUS + 1)

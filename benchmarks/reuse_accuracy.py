@@ -251,7 +251,6 @@ def true_distances(prints: ClipPrints, refs: ReferenceSet, speed: float, title: 
     ref_id = next(i for i, r in refs.refs.items() if r.title == title)
     ref, _ = refs.store.load_samples(ref_id)
     rt = np.asarray(ref.t)
-    mine = refs.owner == ref_id
     qt = np.asarray(prints.samples.t)
     p = prints.prints
     out = []
@@ -260,7 +259,7 @@ def true_distances(prints: ClipPrints, refs: ReferenceSet, speed: float, title: 
         if not 0.2 <= tr <= rt[-1] - 0.2:
             continue
         j = int(np.argmin(np.abs(rt - tr)))
-        rows = np.flatnonzero(mine & (np.abs(refs.sample - j) <= 1))
+        rows = refs.rows_of(ref_id, j - 1, j + 1)
         q = p.hashes[p.sample == i]
         if len(rows) and len(q):
             out.append(int(hamming(q[:, None, :], refs.hashes[rows][None, :, :]).min()))

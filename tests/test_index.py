@@ -255,7 +255,7 @@ def test_second_open_loads_the_saved_index(tmp_path, new_refs, monkeypatch, flat
     first = _open(db, flat_max)
     assert not first.from_sidecar
     saved = sorted(p.name for p in search.sidecar_dir(db).iterdir())
-    assert len(saved) == 6 and saved[0].startswith("g1-n")  # 4 arrays, the FAISS index, the manifest
+    assert len(saved) == 6 and saved[0].startswith("s0-3-n")  # 4 arrays, the FAISS index, the manifest
     monkeypatch.setattr(search, "build_faiss", _no_build)
     second = _open(db, flat_max)
     assert second.from_sidecar and type(second.index) is type(first.index)
@@ -357,7 +357,7 @@ def test_index_from_before_the_generation_counter(tmp_path, new_refs):
         assert store.stamp()["generation"] == 0
     first = _open(db)
     assert not first.from_sidecar and len(first) == new_refs[0].prints.prints.hashes.shape[0]
-    assert [p.name[:3] for p in search.sidecar_dir(db).glob("*.json")] == ["g0-"]
+    assert [p.name[:5] for p in search.sidecar_dir(db).glob("*.json")] == ["s0-3-"]
     assert _open(db).from_sidecar
     with Store(db) as store:  # an older verify adding (no generation bump): the counts still tell
         store.db.execute("DELETE FROM meta WHERE key = 'generation'")
@@ -424,19 +424,17 @@ def test_weak_shots_get_an_exact_second_look(shuffled):
 
     rng = np.random.default_rng(7)
     n = 2000
-    refs = ReferenceSet.__new__(ReferenceSet)  # three synthetic references, no SQLite needed
-    refs.hashes = rng.integers(0, 256, (3 * n, 32), dtype=np.uint8)
-    refs.sample = np.tile(np.arange(n, dtype=np.int32), 3)
-    refs.variant = np.zeros(3 * n, np.int16)
-    refs.owner = np.repeat(np.arange(1, 4, dtype=np.int32), n)
-    refs._sorted = None
+    hashes = rng.integers(0, 256, (3 * n, 32), dtype=np.uint8)  # three synthetic references, no store
+    sample = np.tile(np.arange(n, dtype=np.int32), 3)
+    owner = np.repeat(np.arange(1, 4, dtype=np.int32), n)
     row_of = np.arange(3 * n)  # where each original row ends up
     if shuffled:
         order = rng.permutation(3 * n)
-        refs.hashes, refs.sample, refs.owner = refs.hashes[order], refs.sample[order], refs.owner[order]
+        hashes, sample, owner = hashes[order], sample[order], owner[order]
         row_of[order] = np.arange(3 * n)
-    refs.index = build_faiss(refs.hashes, flat_max=0)
-    refs.index.nprobe = 1  # a poor first pass on purpose
+    refs = ReferenceSet.from_arrays(hashes, sample, np.zeros(3 * n, np.int16), owner,
+                                    build_faiss(hashes, flat_max=0))
+    refs.segments[0].index.nprobe = 1  # a poor first pass on purpose
 
     def near(rows: np.ndarray, bits: int) -> np.ndarray:
         out = refs.hashes[rows].copy()

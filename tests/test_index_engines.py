@@ -257,3 +257,92 @@ def test_a_scan_worker_keeps_the_index_open_while_it_is_unchanged(location, new_
     assert [len(s.refs) for s in sets] == [2, 1] and scan._references(with_known) is sets
     (known / "photo2.jpg").write_bytes((FIXTURES / "photo.jpg").read_bytes()[:-10] + b"0123456789")
     assert scan._references(with_known) is not sets  # the --known folder changed
+
+
+# -- segmented search indexes -------------------------------------------------------------------------
+
+def _copies(new_refs, n: int) -> list:
+    """``n`` references (the cup excerpt and the photo in turn) under distinct SHA-256s: distinct files
+    to the index, with real fingerprints."""
+    import dataclasses
+
+    return [dataclasses.replace(new_refs[i % 2], sha256=f"{i:064x}", path=f"/archive/copy-{i}")
+            for i in range(n)]
+
+
+def _saved(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every saved segment file: its inode and modification time."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+def _hits(refs: ReferenceSet, queries: np.ndarray) -> list[tuple]:
+    """The pairs a search gives, named by what they point at (reference, sample, crop), in order."""
+    pairs = refs.search(queries, 72)
+    return list(zip(pairs.query.tolist(), np.asarray(refs.owner[pairs.ref_row]).tolist(),
+                    np.asarray(refs.sample[pairs.ref_row]).tolist(), np.asarray(refs.variant[pairs.ref_row]).tolist(),
+                    pairs.distance.tolist()))
+
+
+def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, monkeypatch):
+    from verify.matching import search
+
+    monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path / "cache"))
+    refs = _copies(new_refs, 6)
+    queries = np.concatenate([r.prints.prints.hashes[::9] for r in new_refs]) ^ np.uint8(0b1001)
+    with open_store(location) as store:
+        store.add_many(refs[:4])  # ids 1-4: block 0-3 is closed, 4-7 open
+        first = ReferenceSet(store, store.path)
+        assert [(s.first_id, s.last_id) for s in first.segments] == [(0, 3), (4, 7)]
+        assert first.rebuilt == [(0, 3), (4, 7)]
+        folder = store.search_cache()
+        before = _saved(folder)
+        closed = {k: v for k, v in before.items() if k.startswith("s0-3-")}
+        assert len(closed) == 6 and len(before) == 12
+        time.sleep(0.01)
+        store.add_many(refs[4:5])  # id 5, into the open block
+        grown = ReferenceSet(store, store.path)
+        assert grown.rebuilt == [(4, 7)] and grown.segments[0].from_cache
+        after = _saved(folder)
+        assert {k: v for k, v in after.items() if k.startswith("s0-3-")} == closed  # same files, untouched
+        assert len(after) == 12 and not set(after) - set(closed) & set(before)  # the open block's are new
+        assert ReferenceSet(store, store.path).from_sidecar
+        # the search over two segments gives what one index over every row gives, in the same order
+        whole = ReferenceSet.from_arrays(*(np.asarray(c) for c in (grown.hashes, grown.sample, grown.variant,
+                                                                 grown.owner)))
+        assert len(whole.segments) == 1 and len(grown.segments) == 2
+        assert _hits(grown, queries) == _hits(whole, queries) and len(_hits(grown, queries)) > 100
+        assert {o for _, o, *_ in _hits(grown, queries)} == {1, 2, 3, 4, 5}
+        # a remove rebuilds only its own block, and its reference's hits are gone
+        with_3 = _hits(grown, queries)
+        open_block = {k: v for k, v in after.items() if k.startswith("s4-7-")}
+        assert store.remove(3)
+        shrunk = ReferenceSet(store, store.path)
+        assert shrunk.rebuilt == [(0, 3)] and shrunk.segments[1].from_cache
+        assert {k: v for k, v in _saved(folder).items() if k.startswith("s4-7-")} == open_block
+        assert _hits(shrunk, queries) == [h for h in with_3 if h[1] != 3]
+        # block 0-7 closes with id 8: the two blocks are merged into one
+        store.add_many(refs[5:6])  # id 6
+        store.add_many(_copies(new_refs, 9)[6:8])  # ids 7, 8
+        merged = ReferenceSet(store, store.path)
+        assert [(s.first_id, s.last_id) for s in merged.segments] == [(0, 7), (8, 11)]
+        assert {o for _, o, *_ in _hits(merged, queries)} == {1, 2, 4, 5, 6, 7, 8}
+        assert all(name.startswith(("s0-7-", "s8-11-")) for name in _saved(folder))  # the old blocks: deleted
+
+
+def test_segment_blocks_are_aligned_and_capped():
+    from verify.matching.search import segment_blocks
+    from verify.matching.store import RefInfo
+
+    def refs(ids, prints=10):
+        return [RefInfo(i, "", None, None, None, "video", "", 0, None, None, None, None, 1, prints, "") for i in ids]
+
+    cut = lambda ids, **kw: [(a, b) for a, b, _ in segment_blocks(refs(ids), **kw)]  # noqa: E731
+    assert cut([]) == []
+    assert cut(range(1, 4)) == [(0, 3)]
+    assert cut(range(1, 53)) == [(0, 31), (32, 47), (48, 51), (52, 55)]
+    assert cut(range(1, 54)) == [(0, 31), (32, 47), (48, 51), (52, 55)]  # only the open block changed
+    assert cut(range(1, 65)) == [(0, 63), (64, 67)]
+    assert cut([1, 2, 40]) == [(0, 31), (40, 43)]  # empty blocks have no segment
+    assert cut(range(1, 65), max_prints=100) == [(0, 7), (8, 15), (16, 23), (24, 31), (32, 39), (40, 47),
+                                                 (48, 55), (56, 63), (64, 67)]
+    assert cut(range(1, 65), base=16) == [(0, 63), (64, 79)]

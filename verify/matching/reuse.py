@@ -350,7 +350,6 @@ def _extend(clip: ClipPrints, refs: ReferenceSet, ref_id: int, rt: np.ndarray, r
     strict search radius (motion blur, a tiny copy) though the line through them is certain."""
     qt = np.asarray(clip.samples.t)
     code = 2 * AREAS.index(area) + int(mirrored)
-    mine = refs.owner == ref_id
     times: list[float] = []
     dists: list[int] = []
     for direction in (-1, 1):
@@ -361,7 +360,7 @@ def _extend(clip: ClipPrints, refs: ReferenceSet, ref_id: int, rt: np.ndarray, r
             if tr < rt[0] - 0.2 or tr > rt[-1] + 0.2:
                 break
             j = _nearest(rt, tr)
-            rows = np.flatnonzero(mine & (np.abs(refs.sample - j) <= 1))
+            rows = refs.rows_of(ref_id, j - 1, j + 1)
             q = clip.prints.hashes[(clip.prints.sample == i) & (clip.prints.variant == code)]
             if not len(rows) or not len(q):
                 break

@@ -101,37 +101,141 @@ class Pairs:
     distance: np.ndarray
 
 
+class Column:
+    """One column (hashes, sample, variant or owner) of every segment, read as one array by row numbers
+    counted across the segments (``ReferenceSet.offsets``); the segments' arrays stay memory-mapped."""
+
+    def __init__(self, parts: list[np.ndarray], offsets: np.ndarray):
+        self.parts = parts
+        self.offsets = offsets  # first row of each part, and the total at the end
+        self.dtype = parts[0].dtype
+        self.shape = (int(offsets[-1]), *parts[0].shape[1:])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        rows = rows.astype(np.int64, copy=False)
+        part = np.searchsorted(self.offsets, rows, side="right") - 1
+        out = np.empty((len(rows), *self.shape[1:]), self.dtype)
+        for k in np.unique(part).tolist():
+            m = part == k
+            out[m] = self.parts[k][rows[m] - self.offsets[k]]
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = np.concatenate(self.parts) if self.parts else np.zeros(self.shape, self.dtype)
+        return whole if dtype is None else whole.astype(dtype)
+
+    def tolist(self) -> list:
+        return np.asarray(self).tolist()
+
+
+@dataclass
+class Segment:
+    """The references with ids in ``[first_id, last_id]`` (one block of ``segment_blocks``): their
+    fingerprints, their FAISS index, and whether both were loaded from the cache folder."""
+
+    first_id: int
+    last_id: int
+    key: str
+    hashes: np.ndarray
+    sample: np.ndarray
+    variant: np.ndarray
+    owner: np.ndarray
+    index: object
+    from_cache: bool
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    @property
+    def exact(self) -> bool:
+        return getattr(self.index, "nprobe", None) is None
+
+
 class ReferenceSet:
     """All references of a store, ready to search.  ``name`` is what the report says was searched.
 
-    ``from_sidecar`` says whether the index and arrays were loaded from ``sidecar_dir`` (else they
-    were built from the SQLite blobs, and saved there when possible)."""
+    The references are split into segments by id (``segment_blocks``), each with its own FAISS index
+    saved in the cache folder under a key made of its own references; ``hashes``, ``sample``,
+    ``variant`` and ``owner`` read every segment's rows as one array (``Column``; a plain array when
+    there is one segment).  ``from_sidecar`` says whether every segment was loaded from the cache
+    folder (``rebuilt`` lists the blocks that were read from the store and built)."""
 
     def __init__(self, store: IndexStore, name: str, flat_max: int = FLAT_MAX):
         self.store = store
         self.name = name
         self.default = False  # the default index ($VERIFY_INDEX / user data folder), not named with --index
+        self.flat_max = flat_max
         folder = _cache_folder(store)
         on_disk = folder is not None
+        plan: list[tuple[int, int, str, int, object]] = []
         with store.snapshot():  # the stamp, the references and the fingerprints of one moment
-            self.refs: dict[int, RefInfo] = {r.id: r for r in store.refs()}
+            infos = store.refs()
+            self.refs: dict[int, RefInfo] = {r.id: r for r in infos}
             stamp = store.stamp()
-            key = _sidecar_key(stamp, flat_max)
-            loaded = _load(folder, key, int(stamp["fingerprints"])) if on_disk else None
-            arrays = loaded[0] if loaded else _read_store(store)
+            for lo, hi, members in segment_blocks(infos):
+                key = _segment_key(lo, hi, members, stamp.get("store_id", ""), flat_max)
+                n = sum(r.prints for r in members)
+                loaded = _load(folder, key, n) if on_disk else None
+                plan.append((lo, hi, key, n, loaded if loaded else _read_store(store, lo, hi)))
         self.stamp = stamp  # what the arrays were read from (``unchanged``)
-        self.hashes, self.sample, self.variant, self.owner = arrays
-        self._sorted: bool | None = None  # whether the rows are in reference order (``_rows_of``)
-        self.from_sidecar = loaded is not None
-        if loaded:
-            self.index = loaded[1]
-            return
-        self.index = build_faiss(self.hashes, flat_max)
-        if on_disk and store.stamp() == stamp:  # not when another process changed the store meanwhile
-            _save(folder, key, stamp, arrays, self.index)
+        self.segments: list[Segment] = []
+        self.rebuilt: list[tuple[int, int]] = []
+        for lo, hi, key, n, got in plan:
+            if isinstance(got, tuple) and len(got) == 2:  # (arrays, index) from the cache folder
+                arrays, index = got
+                self.segments.append(Segment(lo, hi, key, *arrays, index, True))
+                continue
+            index = build_faiss(got[0], flat_max)
+            if on_disk:
+                _save(folder, key, {"first_id": lo, "last_id": hi, "store_id": stamp.get("store_id", "")},
+                      got, index)
+            self.segments.append(Segment(lo, hi, key, *got, index, False))
+            self.rebuilt.append((lo, hi))
+        if on_disk and (self.rebuilt or not self.segments):
+            _forget(folder, {s.key for s in self.segments})
+        self.from_sidecar = bool(self.segments) and not self.rebuilt
+        self.offsets = np.cumsum([0] + [len(s) for s in self.segments]).astype(np.int64)
+        self._columns()
+
+    @classmethod
+    def from_arrays(cls, hashes: np.ndarray, sample: np.ndarray, variant: np.ndarray, owner: np.ndarray,
+                    index: object = None, name: str = "arrays") -> ReferenceSet:
+        """One segment of the given rows, with ``index`` (else an index built over them): no store."""
+        self = cls.__new__(cls)
+        self.store, self.name, self.default, self.refs, self.rebuilt = None, name, False, {}, []
+        index = index if index is not None else build_faiss(hashes)
+        lo, hi = (int(owner.min()), int(owner.max())) if len(owner) else (0, 0)
+        self.segments = [Segment(lo, hi, "", hashes, sample, variant, owner, index, False)]
+        self.from_sidecar = False
+        self.offsets = np.array([0, len(hashes)], np.int64)
+        self._columns()
+        return self
+
+    def _columns(self) -> None:
+        """``hashes``, ``sample``, ``variant``, ``owner`` over every segment."""
+        for name, dtype in _ARRAYS:
+            parts = [getattr(s, name) for s in self.segments]
+            if not parts:
+                shape = (0, HASH_BYTES) if name == "hashes" else (0,)
+                setattr(self, name, np.zeros(shape, dtype))
+            elif len(parts) == 1:
+                setattr(self, name, parts[0])
+            else:
+                setattr(self, name, Column(parts, self.offsets))
+
+    @property
+    def index(self):
+        """The FAISS index of the first segment (what benchmarks report the kind of)."""
+        return self.segments[0].index if self.segments else build_faiss(np.zeros((0, HASH_BYTES), np.uint8))
 
     def __len__(self) -> int:
-        return len(self.hashes)
+        return int(self.offsets[-1])
 
     def unchanged(self) -> bool:
         """Whether the store still holds what this set was read from (one small query for its stamp),
@@ -142,11 +246,21 @@ class ReferenceSet:
             return False
 
     def search(self, hashes: np.ndarray, radius: int) -> Pairs:
-        """Every stored hash within ``radius`` bits of each query hash."""
+        """Every stored hash within ``radius`` bits of each query hash, segment by segment, merged in
+        (query, row) order: the same pairs, in the same order, however the rows are segmented."""
         if not len(hashes) or not len(self):
             empty = np.zeros(0, np.int64)
             return Pairs(empty, empty, empty)
-        return _range_pairs(self.index, hashes, radius)
+        found = [_range_pairs(s.index, hashes, radius) for s in self.segments]
+        if len(found) == 1:
+            pairs = found[0]
+            order = np.lexsort((pairs.ref_row, pairs.query))
+            return Pairs(pairs.query[order], pairs.ref_row[order], pairs.distance[order])
+        query = np.concatenate([p.query for p in found])
+        ref_row = np.concatenate([p.ref_row + off for p, off in zip(found, self.offsets[:-1])])
+        distance = np.concatenate([p.distance for p in found])
+        order = np.lexsort((ref_row, query))
+        return Pairs(query[order], ref_row[order], distance[order])
 
     def search_shots(self, hashes: np.ndarray, radius: int, sample: np.ndarray, shot: np.ndarray,
                      min_samples: int, sample_rate: float = REF_SAMPLES_PER_SECOND) -> Pairs:
@@ -161,7 +275,7 @@ class ReferenceSet:
         way), exactly; at most ``RETRY_MAX`` such looks per clip, the best-supported first.  A clip with
         no reused footage has (nearly) no such shots and pays (nearly) nothing."""
         pairs = self.search(hashes, radius)
-        if getattr(self.index, "nprobe", None) is None or not len(pairs.query):  # exact already
+        if all(s.exact for s in self.segments) or not len(pairs.query):  # exact already
             return pairs
         q_sample = sample[pairs.query]
         owner = self.owner[pairs.ref_row].astype(np.int64)
@@ -181,7 +295,7 @@ class ReferenceSet:
             rows = np.flatnonzero(shot[sample] == g)  # the shot's query hashes
             seconds = np.count_nonzero(shot == g) / SAMPLES_PER_SECOND  # the shot's length in the clip
             pad = int(np.ceil((1.6 * seconds + 1.0) * sample_rate))
-            cand = self._rows_of(ref, int(seen.min()) - pad, int(seen.max()) + pad)
+            cand = self.rows_of(ref, int(seen.min()) - pad, int(seen.max()) + pad)
             if not len(cand):
                 continue
             exact = build_faiss(self.hashes[cand], flat_max=len(cand))  # flat: every candidate compared
@@ -195,18 +309,25 @@ class ReferenceSet:
         _, keep = np.unique(query * len(self) + ref_row, return_index=True)
         return Pairs(query[keep], ref_row[keep], distance[keep])
 
-    def _rows_of(self, ref_id: int, first_sample: int, last_sample: int) -> np.ndarray:
-        """Rows of reference ``ref_id`` whose sample lies in [first_sample, last_sample]."""
-        if self._sorted is None:  # rows are stored reference by reference (checked once, not assumed)
-            self._sorted = bool(np.all(self.owner[1:] >= self.owner[:-1]))
-        if self._sorted:
-            key = self.owner.dtype.type(ref_id)  # a Python int would make NumPy convert all 10M owners first
-            a, b = (int(np.searchsorted(self.owner, key, side=side)) for side in ("left", "right"))
+    def rows_of(self, ref_id: int, first_sample: int, last_sample: int) -> np.ndarray:
+        """Rows (counted across the segments) of reference ``ref_id`` whose sample lies in
+        [first_sample, last_sample]."""
+        for seg, offset in zip(self.segments, self.offsets[:-1].tolist()):
+            if seg.first_id <= ref_id <= seg.last_id:
+                break
+        else:
+            return np.zeros(0, np.int64)
+        owner = seg.owner
+        if not hasattr(seg, "sorted_rows"):  # rows are stored reference by reference (checked once, not assumed)
+            seg.sorted_rows = bool(np.all(owner[1:] >= owner[:-1]))
+        if seg.sorted_rows:
+            key = owner.dtype.type(ref_id)  # a Python int would make NumPy convert all 10M owners first
+            a, b = (int(np.searchsorted(owner, key, side=side)) for side in ("left", "right"))
             rows = np.arange(a, b)
         else:
-            rows = np.flatnonzero(self.owner == ref_id)
-        s = self.sample[rows]
-        return rows[(s >= first_sample) & (s <= last_sample)]
+            rows = np.flatnonzero(owner == ref_id)
+        s = seg.sample[rows]
+        return rows[(s >= first_sample) & (s <= last_sample)] + offset
 
 
 def _range_pairs(index, hashes: np.ndarray, radius: int) -> Pairs:
@@ -222,7 +343,10 @@ def _range_pairs(index, hashes: np.ndarray, radius: int) -> Pairs:
 
 _ARRAYS = (("hashes", np.uint8), ("sample", np.int32), ("variant", np.int16), ("owner", np.int32))
 _INDEX = "index.faiss"
-_OURS = re.compile(r"\.?g\d+-n\d+-[0-9a-f]{16}\.")  # a sidecar file or a temporary one, of any key
+#: a saved segment's file or a temporary one, of any key (and the whole-store files of verify before segments)
+_OURS = re.compile(r"\.?((?:g\d+|s\d+-\d+)-n\d+-[0-9a-f]{16})\.")
+SEGMENT_IDS = 4  # the smallest block of reference ids: what an add rebuilds
+SEGMENT_PRINTS = 1 << 26  # blocks are merged up to this many fingerprints (67M; ~5 GB of saved index)
 
 
 def sidecar_dir(db_path: str | os.PathLike[str]) -> Path:
@@ -238,11 +362,13 @@ def _cache_folder(store: IndexStore) -> Path | None:
     return store.search_cache()
 
 
-def _read_store(store: IndexStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every stored hash, its sample, variant and owning reference, in reference order."""
+def _read_store(store: IndexStore, first_id: int | None = None,
+                last_id: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every stored hash of the references with ids in [first_id, last_id] (all when None), its sample,
+    variant and owning reference, in reference order."""
     chunks: list[Prints] = []
     owners: list[np.ndarray] = []
-    for ref_id, prints in store.load_hashes():
+    for ref_id, prints in store.load_hashes(first_id, last_id):
         chunks.append(prints)
         owners.append(np.full(len(prints), ref_id, np.int32))
     if not chunks:
@@ -252,13 +378,55 @@ def _read_store(store: IndexStore) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
             np.concatenate([c.variant for c in chunks]), np.concatenate(owners))
 
 
-def _sidecar_key(stamp: dict[str, object], flat_max: int) -> str:
-    """The file-name stem of the sidecar built from ``stamp`` with this build recipe."""
+def segment_blocks(refs: list[RefInfo], base: int | None = None,
+                   max_prints: int | None = None) -> list[tuple[int, int, list[RefInfo]]]:
+    """The segments of an index: (first id, last id, references) of each non-empty block, in id order.
+
+    Ids only grow (SQLite ``AUTOINCREMENT``, a PostgreSQL identity), so a block of ids below the
+    highest id present is *closed*: nothing will ever be added to it.  The blocks are aligned ranges
+    of ``base * 2**j`` ids (like a binary counter): ``[0, M]`` (M the highest id) is cut, from id 0
+    up, into the largest aligned closed block that holds at most ``max_prints`` fingerprints (or the
+    smallest, ``base`` ids, if none), and the last, open block of ``base`` ids.  So an add changes
+    only the open block (and, every ``base * 2**j`` references, merges closed blocks into one twice
+    as large: the work of a binary counter, log2 rebuilds per reference over time); a remove changes
+    only the block of its reference.  Every process cuts the same references the same way."""
+    base = base or SEGMENT_IDS
+    max_prints = max_prints or SEGMENT_PRINTS
+    if not refs:
+        return []
+    ids = np.array([r.id for r in refs], np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, prints = ids[order], np.cumsum([0] + [refs[i].prints for i in order.tolist()])
+    top = int(ids[-1])
+
+    def count(lo: int, hi: int) -> int:  # fingerprints of the references with lo <= id <= hi
+        a, b = np.searchsorted(ids, lo, "left"), np.searchsorted(ids, hi, "right")
+        return int(prints[b] - prints[a])
+
+    blocks = []
+    pos = 0
+    while pos <= top:
+        width = base
+        while (pos % (2 * width) == 0 and pos + 2 * width - 1 < top
+               and count(pos, pos + 2 * width - 1) <= max_prints):
+            width *= 2
+        a, b = np.searchsorted(ids, pos, "left"), np.searchsorted(ids, pos + width - 1, "right")
+        if b > a:
+            blocks.append((pos, pos + width - 1, [refs[i] for i in order[a:b].tolist()]))
+        pos += width
+    return blocks
+
+
+def _segment_key(first_id: int, last_id: int, members: list[RefInfo], store_id: object, flat_max: int) -> str:
+    """The file-name stem of a segment's saved index: its id block, fingerprint count and a digest of
+    what it holds (each reference's id, SHA-256, fingerprint count and time added, the store's random
+    id) and of the build recipe, so a block whose references changed is never looked for."""
     import faiss
 
     recipe = {"faiss": faiss.__version__, "flat_max": flat_max, "nprobe": NPROBE, "nlist_max": NLIST_MAX}
-    digest = hashlib.sha256(json.dumps([stamp, recipe], sort_keys=True).encode()).hexdigest()[:16]
-    return f"g{stamp['generation']}-n{stamp['fingerprints']}-{digest}"
+    held = [[r.id, r.sha256, r.prints, r.added_at] for r in members]
+    digest = hashlib.sha256(json.dumps([first_id, last_id, held, str(store_id), recipe]).encode()).hexdigest()[:16]
+    return f"s{first_id}-{last_id}-n{sum(r.prints for r in members)}-{digest}"
 
 
 def _crc(path: Path) -> list[int]:
@@ -313,10 +481,10 @@ def _write(path: Path, fill: Callable[[BinaryIO], object]) -> list[int]:
     return check
 
 
-def _save(folder: Path, key: str, stamp: dict[str, object], arrays: tuple[np.ndarray, ...],
+def _save(folder: Path, key: str, about: dict[str, object], arrays: tuple[np.ndarray, ...],
           index: object) -> None:
-    """Save the sidecar for ``key`` (the ``.json`` last), then delete the folder's other sidecar files
-    (older generations, leftovers of interrupted writes).  Failing is harmless: the next open rebuilds."""
+    """Save one segment's arrays and index under ``key`` (the ``.json`` last).  Failing is harmless:
+    the next open rebuilds the segment."""
     import faiss
 
     try:
@@ -325,10 +493,21 @@ def _save(folder: Path, key: str, stamp: dict[str, object], arrays: tuple[np.nda
                  for (name, _), a in zip(_ARRAYS, arrays)}
         files[_INDEX] = _write(folder / f"{key}.{_INDEX}",
                                lambda fh: faiss.write_index_binary(index, faiss.PyCallbackIOWriter(fh.write)))
-        _write(folder / f"{key}.json", lambda fh: fh.write(json.dumps({"stamp": stamp, "files": files}).encode()))
+        _write(folder / f"{key}.json", lambda fh: fh.write(json.dumps({"segment": about, "files": files}).encode()))
     except Exception:  # a read-only folder, a full disk: keep the index in memory only
         return
-    for p in folder.iterdir():
-        if _OURS.match(p.name) and not p.name.startswith(f"{key}."):
+
+
+def _forget(folder: Path, keep: set[str]) -> None:
+    """Delete the folder's saved segments other than ``keep`` (blocks whose references changed, merged
+    blocks, leftovers of interrupted writes, the whole-store files of verify before segments).  A
+    process that has one of them open keeps reading it: an unlinked file lives on while it is mapped."""
+    try:
+        names = list(folder.iterdir())
+    except OSError:
+        return
+    for p in names:
+        m = _OURS.match(p.name)
+        if m and m.group(1) not in keep:
             with contextlib.suppress(OSError):
                 p.unlink()

@@ -173,7 +173,7 @@ class IndexStore(Protocol):
     def ref(self, ref_id: int) -> RefInfo | None: ...
     def stats(self) -> dict[str, object]: ...
     def stamp(self) -> dict[str, object]: ...
-    def load_hashes(self) -> Iterator[tuple[int, Prints]]: ...
+    def load_hashes(self, first_id: int | None = None, last_id: int | None = None) -> Iterator[tuple[int, Prints]]: ...
     def load_samples(self, ref_id: int) -> tuple[Samples, Box]: ...
     def export_rows(self) -> Iterator[tuple[tuple[object, ...], tuple[object, ...]]]: ...
 
@@ -245,7 +245,8 @@ class Store:
             rows = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
             if not rows:
                 self.db.executemany("INSERT INTO meta VALUES (?, ?)",
-                                    [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE), ("generation", "0")])
+                                    [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE), ("generation", "0"),
+                                     ("store_id", secrets.token_hex(8))])
                 return
         if rows.get("schema") != str(SCHEMA) or rows.get("recipe") != PRINT_RECIPE:
             raise IndexError_(f"{self.path} was made by another version of verify "
@@ -291,6 +292,7 @@ class Store:
         self.db.execute("INSERT INTO meta VALUES ('generation', '1') "
                         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('change_id', ?)", (secrets.token_hex(8),))
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('store_id', ?)", (secrets.token_hex(8),))
 
     # -- writing -----------------------------------------------------------------------------------
     def has_sha(self, sha256: str) -> int | None:
@@ -385,16 +387,20 @@ class Store:
         ``add_many`` / ``remove`` (the random id also tells apart two files that reached the same
         generation, e.g. an index deleted and made again); the reference count, the last id ever given
         and the fingerprint count also catch changes made by a verify from before the counter."""
-        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'change_id')"))
+        meta = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'change_id', 'store_id')"))
         refs, prints = self.db.execute("SELECT COUNT(*), COALESCE(SUM(prints), 0) FROM refs").fetchone()
         last_id = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'refs'").fetchone()[0]
         return {"generation": int(meta.get("generation", 0)), "change_id": meta.get("change_id", ""),
-                "refs": int(refs), "last_id": int(last_id), "fingerprints": int(prints)}
+                "store_id": meta.get("store_id", ""), "refs": int(refs), "last_id": int(last_id),
+                "fingerprints": int(prints)}
 
-    def load_hashes(self) -> Iterator[tuple[int, Prints]]:
-        """Every reference's fingerprints (without thumbnails), for building the search index."""
+    def load_hashes(self, first_id: int | None = None, last_id: int | None = None) -> Iterator[tuple[int, Prints]]:
+        """The fingerprints (without thumbnails) of every reference with an id in [first_id, last_id]
+        (all when None), in id order, for building the search index."""
+        lo, hi = (-1 if first_id is None else first_id), ((1 << 62) if last_id is None else last_id)
         for ref_id, hashes, sample, variant, quality in self.db.execute(
-                "SELECT ref_id, hashes, sample, variant, quality FROM prints ORDER BY ref_id"):
+                "SELECT ref_id, hashes, sample, variant, quality FROM prints WHERE ref_id BETWEEN ? AND ? "
+                "ORDER BY ref_id", (lo, hi)):
             yield int(ref_id), Prints(np.frombuffer(hashes, np.uint8).reshape(-1, HASH_BYTES),
                                       np.frombuffer(sample, np.int32), np.frombuffer(variant, np.int16),
                                       np.frombuffer(quality, np.uint8))

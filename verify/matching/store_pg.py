@@ -167,7 +167,8 @@ def _fill_meta(conn) -> None:
     _, meta, _, _ = tables()
     conn.execute(meta.insert(), [{"key": "schema", "value": str(SCHEMA)}, {"key": "recipe", "value": PRINT_RECIPE},
                                  {"key": "generation", "value": "0"},
-                                 {"key": "change_id", "value": secrets.token_hex(8)}])
+                                 {"key": "change_id", "value": secrets.token_hex(8)},
+                                 {"key": "store_id", "value": secrets.token_hex(8)}])
 
 
 def _reason(exc: Exception) -> str:
@@ -263,6 +264,9 @@ class PgStore:
         conn.execute(m.update().where(m.c.key == "generation")
                      .values(value=sa.cast(sa.cast(m.c.value, sa.BigInteger) + 1, sa.Text)))
         conn.execute(m.update().where(m.c.key == "change_id").values(value=secrets.token_hex(8)))
+        from sqlalchemy.dialects.postgresql import insert
+
+        conn.execute(insert(m).values(key="store_id", value=secrets.token_hex(8)).on_conflict_do_nothing())
 
     # -- writing -----------------------------------------------------------------------------------
     def has_sha(self, sha256: str) -> int | None:
@@ -355,18 +359,24 @@ class PgStore:
         r = self._refs
         with self._read() as conn:
             meta = dict(conn.execute(sa.select(self._meta.c.key, self._meta.c.value)
-                                     .where(self._meta.c.key.in_(["generation", "change_id"]))).all())
+                                     .where(self._meta.c.key.in_(["generation", "change_id", "store_id"]))).all())
             refs, prints, last = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(r.c.prints), 0),
                                                         sa.func.coalesce(sa.func.max(r.c.id), 0))).one()
         return {"generation": int(meta.get("generation", 0)), "change_id": meta.get("change_id", ""),
-                "refs": int(refs), "last_id": int(last), "fingerprints": int(prints)}
+                "store_id": meta.get("store_id", ""), "refs": int(refs), "last_id": int(last),
+                "fingerprints": int(prints)}
 
-    def load_hashes(self) -> Iterator[tuple[int, Prints]]:
-        """Every reference's fingerprints (without thumbnails), streamed in id order."""
+    def load_hashes(self, first_id: int | None = None, last_id: int | None = None) -> Iterator[tuple[int, Prints]]:
+        """The fingerprints (without thumbnails) of every reference with an id in [first_id, last_id]
+        (all when None), streamed in id order."""
         import sqlalchemy as sa
 
         p = self._prints
         query = sa.select(p.c.ref_id, p.c.hashes, p.c.sample, p.c.variant, p.c.quality).order_by(p.c.ref_id)
+        if first_id is not None:
+            query = query.where(p.c.ref_id >= first_id)
+        if last_id is not None:
+            query = query.where(p.c.ref_id <= last_id)
         with self._read() as conn:
             for ref_id, hashes, sample, variant, quality in conn.execution_options(
                     stream_results=True, yield_per=256).execute(query):
