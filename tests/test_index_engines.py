@@ -283,15 +283,16 @@ def _hits(refs: ReferenceSet, queries: np.ndarray) -> list[tuple]:
                     pairs.distance.tolist()))
 
 
-def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, monkeypatch):
-    from verify.matching import search
+@pytest.mark.parametrize("flat_max", [50_000, 1000])  # exact segments; inverted files sharing their lists
+def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, monkeypatch, flat_max):
+    from verify.matching.search import build_faiss
 
     monkeypatch.setenv("VERIFY_CACHE_DIR", str(tmp_path / "cache"))
     refs = _copies(new_refs, 6)
     queries = np.concatenate([r.prints.prints.hashes[::9] for r in new_refs]) ^ np.uint8(0b1001)
     with open_store(location) as store:
         store.add_many(refs[:4])  # ids 1-4: block 0-3 is closed, 4-7 open
-        first = ReferenceSet(store, store.path)
+        first = ReferenceSet(store, store.path, flat_max)
         assert [(s.first_id, s.last_id) for s in first.segments] == [(0, 3), (4, 7)]
         assert first.rebuilt == [(0, 3), (4, 7)]
         folder = store.search_cache()
@@ -300,15 +301,17 @@ def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, m
         assert len(closed) == 6 and len(before) == 12
         time.sleep(0.01)
         store.add_many(refs[4:5])  # id 5, into the open block
-        grown = ReferenceSet(store, store.path)
+        grown = ReferenceSet(store, store.path, flat_max)
         assert grown.rebuilt == [(4, 7)] and grown.segments[0].from_cache
         after = _saved(folder)
         assert {k: v for k, v in after.items() if k.startswith("s0-3-")} == closed  # same files, untouched
         assert len(after) == 12 and not set(after) - set(closed) & set(before)  # the open block's are new
-        assert ReferenceSet(store, store.path).from_sidecar
+        assert ReferenceSet(store, store.path, flat_max).from_sidecar
         # the search over two segments gives what one index over every row gives, in the same order
-        whole = ReferenceSet.from_arrays(*(np.asarray(c) for c in (grown.hashes, grown.sample, grown.variant,
-                                                                 grown.owner)))
+        columns = [np.asarray(c) for c in (grown.hashes, grown.sample, grown.variant, grown.owner)]
+        nlist = getattr(grown.segments[0].index, "nlist", 0)
+        assert (nlist == 0) == (flat_max > 20_000)
+        whole = ReferenceSet.from_arrays(*columns, build_faiss(columns[0], nlist=nlist))
         assert len(whole.segments) == 1 and len(grown.segments) == 2
         assert _hits(grown, queries) == _hits(whole, queries) and len(_hits(grown, queries)) > 100
         assert {o for _, o, *_ in _hits(grown, queries)} == {1, 2, 3, 4, 5}
@@ -316,14 +319,14 @@ def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, m
         with_3 = _hits(grown, queries)
         open_block = {k: v for k, v in after.items() if k.startswith("s4-7-")}
         assert store.remove(3)
-        shrunk = ReferenceSet(store, store.path)
+        shrunk = ReferenceSet(store, store.path, flat_max)
         assert shrunk.rebuilt == [(0, 3)] and shrunk.segments[1].from_cache
         assert {k: v for k, v in _saved(folder).items() if k.startswith("s4-7-")} == open_block
         assert _hits(shrunk, queries) == [h for h in with_3 if h[1] != 3]
         # block 0-7 closes with id 8: the two blocks are merged into one
         store.add_many(refs[5:6])  # id 6
         store.add_many(_copies(new_refs, 9)[6:8])  # ids 7, 8
-        merged = ReferenceSet(store, store.path)
+        merged = ReferenceSet(store, store.path, flat_max)
         assert [(s.first_id, s.last_id) for s in merged.segments] == [(0, 7), (8, 11)]
         assert {o for _, o, *_ in _hits(merged, queries)} == {1, 2, 4, 5, 6, 7, 8}
         assert all(name.startswith(("s0-7-", "s8-11-")) for name in _saved(folder))  # the old blocks: deleted
