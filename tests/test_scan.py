@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -186,3 +187,40 @@ def test_a_worker_that_dies_is_one_error_row(tmp_path):
     assert status["crash.jpg"] == ("error", "the analysis process died (crash or out of memory) while reading "
                                             "this file")
     assert result.exit_code == 2
+
+
+def _scan_on_a_terminal(*args: object) -> tuple[int, str]:
+    """``verify scan ARGS`` with stdout and stderr on a pseudo-terminal (as a user at a terminal runs
+    it); its exit code and everything it wrote there."""
+    import pty
+
+    main, secondary = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"}
+    proc = subprocess.Popen([sys.executable, "-m", "verify", "scan", *map(str, args)], stdin=subprocess.DEVNULL,
+                            stdout=secondary, stderr=secondary, env=env)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # EIO: the other side is closed
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    return proc.wait(timeout=600), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(archive, tmp_path):
+    code, shown = _scan_on_a_terminal(archive, "--out", tmp_path / "tty", "--jobs", "2")
+    assert code == 2, shown  # two unreadable files (exit 2, as for a single clip)
+    assert "scanning" in shown and "━" in shown and "5/5" in shown  # rich's bar, counting the clips
+    assert "analysed  (" not in shown  # no line a clip on a terminal...
+    assert re.search(r"\[\d/5\] (empty\.mp4|b/broken\.mov)  error: ", shown)  # ...except for errors
+    piped = verify_scan(archive, "--out", tmp_path / "pipe", "--jobs", "2")
+    lines = [line for line in piped.stderr.splitlines() if line.startswith("[")]
+    assert len(lines) == 5 and all(re.match(r"\[\d/5\] ", line) for line in lines), piped.stderr
+    assert "━" not in piped.stderr + piped.stdout
+    code, shown = _scan_on_a_terminal(archive, "--out", tmp_path / "quiet", "-q")
+    assert code == 2 and "━" not in shown and "scanning" not in shown and "[1/5]" not in shown, shown

@@ -244,7 +244,8 @@ def scan(
 ) -> None:
     """Analyse every video and image below DIR in parallel; unchanged files are skipped next time."""
     from .atomic import write_text
-    from .scan import ScanOptions, junit_xml, progress_line, render_table, run_scan
+    from .scan import ScanOptions, junit_xml, render_table, run_scan
+    from .scan_progress import ScanProgress
 
     checked = _checked(args)
     links = _read_urls(urls) if urls is not None else []
@@ -274,13 +275,14 @@ def scan(
         raise typer.Exit(EXIT_INPUT)
     opts = ScanOptions.from_args(args, checked, jobs=jobs or default_jobs(), dask=dask, workers=workers)
 
-    def progress(outcome, done: int, total: int) -> None:
-        print(progress_line(outcome, done, total), file=sys.stderr, flush=True)
-
     from .scan_dask import ClusterError
 
     try:
-        result = run_scan(folder, out, opts, progress=None if args.quiet else progress, urls=links)
+        if args.quiet:
+            result = run_scan(folder, out, opts, urls=links)
+        else:  # a bar on a terminal, a line a clip elsewhere (scan_progress)
+            with ScanProgress(sys.stderr) as progress:
+                result = run_scan(folder, out, opts, progress=progress, urls=links, on_total=progress.total)
     except ClusterError as exc:
         _error(str(exc))
         raise typer.Exit(EXIT_INPUT) from None

@@ -417,8 +417,10 @@ def _drain(running: dict[Future[Outcome], Task]) -> None:
 
 def run_scan(root: Path | None, outdir: Path, opts: ScanOptions,
              progress: Callable[[Outcome, int, int], None] | None = None,
-             worker: Worker = analyse_task, urls: list[str] | tuple[str, ...] = ()) -> ScanResult:
-    """Scan *root* (and the clips behind *urls*, ``--urls``) into *outdir*; see the module docstring."""
+             worker: Worker = analyse_task, urls: list[str] | tuple[str, ...] = (),
+             on_total: Callable[[int], None] | None = None) -> ScanResult:
+    """Scan *root* (and the clips behind *urls*, ``--urls``) into *outdir*; see the module docstring.
+    *progress* is told of each clip as it finishes, *on_total* of how many there are, before any."""
     started = time.perf_counter()
     outdir.mkdir(parents=True, exist_ok=True)
     outputs = [outdir] + [Path(p) for p in (opts.html, opts.analysis.get("keyframes_dir"),
@@ -439,6 +441,8 @@ def run_scan(root: Path | None, outdir: Path, opts: ScanOptions,
     outcomes: dict[str, Outcome] = {}
     new_cache: dict[str, dict[str, Any]] = {}
     last_save = [time.monotonic()]
+    if on_total:
+        on_total(len(tasks))
 
     def done(outcome: Outcome) -> None:
         if outcome.status != "error" and opts.fail_on:
