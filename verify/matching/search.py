@@ -1,43 +1,50 @@
-"""A reference set in memory: every stored hash in one FAISS binary index, and who owns each hash.
+"""A reference set in memory: every stored hash in FAISS binary indexes, one per segment, and who owns each hash.
 
 Small sets (up to ``FLAT_MAX`` hashes) are searched exactly (``IndexBinaryFlat``); larger ones through
 an inverted file (``IndexBinaryIVF``): ``nlist`` centroids, ``NPROBE`` lists visited per query hash.
-The centroids are a random sample of the stored hashes, not k-means: PDQ hashes of video drift by
-tens of bits within a second and a crop of a frame is ~116 bits from the frame, so the hashes spread
-over the 256-bit space with little cluster structure to find, and k-means over ten million hashes
-costs many minutes.  ``nlist = sqrt(NPROBE * n / 2)`` keeps the two costs of a query (comparing
-with every centroid, scanning the visited lists) near their minimum while keeping the build (every
-hash compared with every centroid) affordable.  The visited lists hold only a part of the true
-neighbours of one query hash (70-80 % of those a transformed copy leaves, see
-``benchmarks/index_scale.py``); a reused span has four clip samples a second and alignment needs
-three per shot, so a long shot has samples to spare, and a short one left with one or two matched
-samples of a reference gets an exact second look at that reference near those moments
-(``search_shots``): the first pass tells where to look, the second does not miss.
+The centroids are uniformly random 256-bit hashes from a fixed seed (``centroids``), not k-means nor
+a sample of the stored hashes: PDQ hashes of video drift by tens of bits within a second and a crop
+of a frame is ~116 bits from the frame, so the hashes spread over the 256-bit space with little
+cluster structure to find (on real footage random centroids give lists as even as sampled ones),
+and centroids that do not depend on the stored hashes are the same for every segment (below).
+``nlist ~ sqrt(NPROBE * n / 2)`` (``lists_for``: a power of two, from the whole index's size) keeps
+the two costs of a query (comparing with every centroid, scanning the visited lists) near their
+minimum while keeping the build (every hash compared with every centroid) affordable.  The visited
+lists hold only a part of the true neighbours of one query hash (70-80 % of those a transformed copy
+leaves, see ``benchmarks/index_scale.py``); a reused span has four clip samples a second and
+alignment needs three per shot, so a long shot has samples to spare, and a short one left with one
+or two matched samples of a reference gets an exact second look at that reference near those
+moments (``search_shots``): the first pass tells where to look, the second does not miss.
 
-Building the index costs minutes at ten million hashes (every hash against every centroid), a query
-well under a second, and verify is run clip after clip against the same index; so the index and the
-arrays are saved beside the SQLite file, in ``<index>.search/`` (``sidecar_dir``), and loaded while
-the stored fingerprints are unchanged.  Its files are named by a key made of the store's
-``stamp()`` (generation, random change id, reference/fingerprint counts, last id) and the build
-recipe (FAISS version, ``flat_max``, ``NPROBE``, ``NLIST_MAX``):
+**Segments.**  Building costs minutes at ten million hashes, a query well under a second, and verify
+is run clip after clip against an index that a team adds to all day; so the references are cut
+into segments by id (``segment_blocks``: aligned blocks of ids, merged like a binary counter), each
+with its own FAISS index, saved and loaded on its own.  An add changes only the newest, open block
+(a few references; now and then two closed blocks are merged into one), a remove only the block of
+its reference: opening the index after either reads and builds that block alone and loads the
+others.  Every segment's inverted file has the same centroids, so a query finds its nearest lists
+once and searches each segment's same lists (``range_search_preassigned``): the pairs are exactly
+those of one index over every row, in the same (query, row) order, at the cost of one.
 
-    g<generation>-n<fingerprints>-<16 hex of the key>.{hashes,sample,variant,owner}.npy, .index.faiss
-    g<generation>-n<fingerprints>-<16 hex of the key>.json    (the stamp; size and CRC-32 of each file)
+The saved segments live beside the SQLite file, in ``<index>.search/`` (``sidecar_dir``), or in the
+user cache folder for a PostgreSQL index (``PgStore.search_cache()``).  A segment's files are named
+by its id block, its fingerprint count and a digest of what it holds (each reference's id, SHA-256,
+fingerprint count and time added, the store's random id) and of the build recipe (FAISS version,
+``nlist``, the centroids' seed, ``NPROBE``):
 
-so an index saved before any add or remove (which bump the generation in their transaction) is never
-looked for.  Each file is written to a temporary name, fsynced and renamed, the ``.json`` last; a
-set of files is used only when the ``.json`` exists and every size and CRC matches (a damaged,
-truncated or half-replaced sidecar is rebuilt from SQLite, never trusted), and is opened memory-mapped
-(``IO_FLAG_MMAP``, ``mmap_mode="r"``): the pages are read on demand and shared by every process
-that has the index open (``verify scan --jobs N``).  Any failure to load means a rebuild from SQLite;
-any failure to save (read-only folder, full disk) leaves the rebuilt set in memory only.  Two files
-with the same key hold the same bytes (the build is deterministic), so two processes saving at once
-cannot leave a mixed set.  In-memory stores (``--known``) save nothing.
+    s<first id>-<last id>-n<fingerprints>-<16 hex>.{hashes,sample,variant,owner}.npy, .index.faiss
+    s<first id>-<last id>-n<fingerprints>-<16 hex>.json    (size and CRC-32 of each file)
 
-An index on PostgreSQL (``store_pg.PgStore``) is searched the same way: each process reads the
-fingerprints once, builds the same FAISS index and saves it, under the same names, in its user
-cache folder (``PgStore.search_cache()``) instead of beside a file; the stamp comes from the
-database, so any add or remove by anyone makes every machine's saved index stale.
+so a segment whose references changed is never looked for.  Each file is written to a temporary
+name, fsynced and renamed, the ``.json`` last; a set of files is used only when the ``.json`` exists
+and every size and CRC matches (a damaged, truncated or half-replaced segment is rebuilt from the
+store, never trusted), and is opened memory-mapped (``IO_FLAG_MMAP``, ``mmap_mode="r"``): the pages
+are read on demand and shared by every process that has the index open (``verify scan --jobs N``).
+Any failure to load means a rebuild of that segment; any failure to save (read-only folder, full
+disk) leaves it in memory only.  Two files with the same key hold the same bytes (the build is
+deterministic), so two processes saving at once cannot leave a mixed set.  After a rebuild, the
+folder's segments that are no longer part of the index are deleted.  In-memory stores (``--known``)
+save nothing.
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ large blobs instead of millions of rows).  ``add_many`` writes every file of one
 single transaction: when it is interrupted, nothing of it is kept.
 
 Every change of the stored fingerprints (``add_many``, ``remove``) also bumps ``generation`` and
-draws a new random ``change_id`` in ``meta``, in the same transaction: ``stamp()`` is what the saved
-search index beside the file (``search.py``) is checked against.  Files from before the counter have
-neither key (generation 0) until their first change.
+draws a new random ``change_id`` in ``meta``, in the same transaction: ``stamp()`` is what a process
+that keeps the index open checks before each search (``ReferenceSet.unchanged``).  Files from before
+the counter have neither key (generation 0) until their first change.  ``meta`` also holds a random
+``store_id``, drawn when the index is made (or at its first change, for older files): the saved
+search segments (``search.py``) are keyed by it and by their references, so an index deleted and
+made again from the same files is not taken for the old one.
 
 The default file lives in the user data directory (``platformdirs.user_data_dir("verify")``); the
 ``VERIFY_INDEX`` environment variable or ``--index`` chooses another.

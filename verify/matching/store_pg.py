@@ -16,11 +16,13 @@ generation, change id).  Written with SQLAlchemy Core; the schema is versioned w
   another writer stored meanwhile is reported as a duplicate (``INSERT ... ON CONFLICT DO NOTHING``).
   Readers never wait: ``snapshot()`` is a ``REPEATABLE READ`` transaction, so a stamp and the
   fingerprints read with it belong to one moment even while others add.
-* **Search.**  The search runs in each verify process, in FAISS, exactly as for SQLite: the
-  fingerprints are read once, the index is built and saved in the user cache folder
-  (``search_cache()``), named by ``stamp()`` (generation, random change id, counts), and reloaded
-  memory-mapped while the stamp is unchanged (see ``search.py`` and ``benchmarks/scale.py`` for why:
-  a 60 s clip is a few milliseconds in FAISS, a query hash alone ~4 ms in SQL).
+* **Search.**  The search runs in each verify process, in FAISS, exactly as for SQLite: the index is
+  cut into segments by reference id, each segment's fingerprints are read once (``load_hashes`` of
+  an id range), its FAISS index is built and saved in the user cache folder (``search_cache()``),
+  named by what the segment holds, and reloaded memory-mapped while that is unchanged; an add by
+  anyone makes every machine rebuild only the newest segment (see ``search.py`` and
+  ``benchmarks/scale.py`` for why: a 60 s clip is a few milliseconds in FAISS, a query hash alone
+  ~4 ms in SQL).
 * **Creating and migrating.**  ``PgStore(url, create=True)`` on an empty database makes the schema
   (Alembic ``upgrade head`` under an advisory lock, so several processes may do it at once).  A
   database at an older schema revision is not changed behind the team's back: opening says to run
