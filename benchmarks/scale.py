@@ -300,15 +300,27 @@ def scan_part(args) -> None:
         print(f"(b) scan throughput: {args.clips_scan} clips ({seconds:.0f} s of video), {os.cpu_count()} cores")
         runs = [("serial (--jobs 1)", ScanOptions(jobs=1)), ("--jobs 2 (local processes)", ScanOptions(jobs=2)),
                 ("--workers 2 (Dask LocalCluster)", ScanOptions(workers=2))]
+        runs = [r for r in runs if args.scan_engines is None or r[0].split()[0].lstrip("-") in args.scan_engines]
         base = None
         for label, opts in runs:
+            cpu0 = _cpu_seconds()
             t = time.perf_counter()
             result = run_scan(root, Path(tmp) / f"out-{len(label)}-{opts.jobs}-{opts.workers}", opts)
             took = time.perf_counter() - t
+            cpu = _cpu_seconds() - cpu0
             assert result.count("analysed") == args.clips_scan, [o.error for o in result.outcomes if o.error]
             base = base or took
             print(f"   {label:<32} {took:>7.1f} s  {60 * args.clips_scan / took:>6.1f} clips/min  "
-                  f"{base / took:>5.2f}x serial", flush=True)
+                  f"{base / took:>5.2f}x serial   CPU {cpu:>6.1f} s = {cpu / took:.2f} cores busy", flush=True)
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of its finished child processes (the scan's worker
+    processes, a LocalCluster's nannies and workers): the work done, whatever else runs on the machine."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _duration(path: Path) -> float:
@@ -330,6 +342,8 @@ def main() -> None:
     ap.add_argument("--one-segment", action="store_true", help="one search segment for the whole index (as verify "
                     "was before segments), for comparison")
     ap.add_argument("--clips-scan", type=int, default=50)
+    ap.add_argument("--scan-engines", nargs="+", choices=["serial", "jobs", "workers"],
+                    help="which scans to time (default: all three)")
     ap.add_argument("--skip-index", action="store_true")
     ap.add_argument("--skip-scan", action="store_true")
     args = ap.parse_args()
