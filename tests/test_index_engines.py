@@ -307,13 +307,18 @@ def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, m
         assert {k: v for k, v in after.items() if k.startswith("s0-3-")} == closed  # same files, untouched
         assert len(after) == 12 and not set(after) - set(closed) & set(before)  # the open block's are new
         assert ReferenceSet(store, store.path, flat_max).from_sidecar
-        # the search over two segments gives what one index over every row gives, in the same order
+        # the search over two segments gives what one exact index over every row gives, in the same
+        # order (exact segments), or a part of it (inverted files: each segment visits its share of lists)
         columns = [np.asarray(c) for c in (grown.hashes, grown.sample, grown.variant, grown.owner)]
-        nlist = getattr(grown.segments[0].index, "nlist", 0)
-        assert (nlist == 0) == (flat_max > 20_000)
-        whole = ReferenceSet.from_arrays(*columns, build_faiss(columns[0], nlist=nlist))
+        whole = ReferenceSet.from_arrays(*columns, build_faiss(columns[0], nlist=0))
         assert len(whole.segments) == 1 and len(grown.segments) == 2
-        assert _hits(grown, queries) == _hits(whole, queries) and len(_hits(grown, queries)) > 100
+        assert all(s.exact for s in grown.segments) == (flat_max > 20_000)
+        exact, found = _hits(whole, queries), _hits(grown, queries)
+        assert len(exact) > 100
+        if flat_max > 20_000:
+            assert found == exact
+        else:
+            assert set(found) <= set(exact) and len(found) >= 0.8 * len(exact)
         assert {o for _, o, *_ in _hits(grown, queries)} == {1, 2, 3, 4, 5}
         # a remove rebuilds only its own block, and its reference's hits are gone
         with_3 = _hits(grown, queries)
@@ -322,7 +327,8 @@ def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, m
         shrunk = ReferenceSet(store, store.path, flat_max)
         assert shrunk.rebuilt == [(0, 3)] and shrunk.segments[1].from_cache
         assert {k: v for k, v in _saved(folder).items() if k.startswith("s4-7-")} == open_block
-        assert _hits(shrunk, queries) == [h for h in with_3 if h[1] != 3]
+        assert _hits(shrunk, queries) == [h for h in with_3 if h[1] != 3] or flat_max < 20_000
+        assert 3 not in {o for _, o, *_ in _hits(shrunk, queries)} and {1, 2, 4, 5} <= {o for _, o, *_ in with_3}
         # block 0-7 closes with id 8: the two blocks are merged into one
         store.add_many(refs[5:6])  # id 6
         store.add_many(_copies(new_refs, 9)[6:8])  # ids 7, 8

@@ -50,7 +50,6 @@ save nothing.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -73,46 +72,61 @@ from .store import IndexStore, RefInfo, Store
 FLAT_MAX = 50_000
 NPROBE = 64  # inverted lists visited per query hash
 NLIST_MAX = 65_536
-CENTROID_SEED = 0x766572696679  # the inverted lists' centroids (``centroids``)
+NPROBE_MIN = 8  # lists a query visits in a small segment at least (``segment_probes``)
 RETRY_DISTANCE = 56  # a weak shot gets a second look when a pair of it is this close (true pairs: median 27 bits)
 RETRY_MAX = 8  # second looks per clip at most, the best-supported first (bounds the query time)
 
 
 def lists_for(n: int, flat_max: int = FLAT_MAX, nprobe: int = NPROBE) -> int:
-    """How many inverted lists an index of ``n`` hashes has: 0 (exact, flat) up to ``flat_max``, else
-    ``sqrt(nprobe * n / 2)`` rounded to a power of two, within [256, ``NLIST_MAX``] (so it changes only
-    when the index grows or shrinks fourfold: every segment of an index shares it)."""
+    """How many inverted lists one index of ``n`` hashes has: 0 (exact, flat) up to ``flat_max``, else
+    ``sqrt(nprobe * n / 2)`` within [256, ``NLIST_MAX``]."""
     if n <= flat_max:
         return 0
-    return int(min(NLIST_MAX, max(256, 2 ** round(np.log2(np.sqrt(nprobe * n / 2))))))
+    return int(min(n, NLIST_MAX, max(256, np.sqrt(nprobe * n / 2))))
 
 
-@functools.lru_cache(maxsize=4)
-def centroids(nlist: int) -> np.ndarray:
-    """The ``nlist`` centroids of the inverted lists: uniformly random 256-bit hashes from a fixed seed,
-    the same in every process and every segment, whatever the stored hashes (which is what lets a
-    query find its lists once for all segments).  PDQ hashes of real footage spread evenly over them:
-    on the fixtures (46,561 fingerprints, 256 lists) the lists' sizes vary less than with centroids
-    sampled from the hashes themselves (largest 400 vs 565, mean 182)."""
-    return np.random.default_rng(CENTROID_SEED).integers(0, 256, (nlist, HASH_BYTES), dtype=np.uint8)
+def list_length(total: int, flat_max: int = FLAT_MAX, nprobe: int = NPROBE) -> int:
+    """How many hashes an inverted list of an index of ``total`` hashes holds on average, for every
+    segment of it (0: the index is small enough to search exactly).  ``total / lists_for(total)`` as a
+    power of two, so that it changes only when the index grows or shrinks fourfold."""
+    nlist = lists_for(total, flat_max, nprobe)
+    return 0 if not nlist else int(2 ** round(np.log2(total / nlist)))
+
+
+def segment_lists(n: int, length: int) -> int:
+    """Inverted lists of a segment of ``n`` hashes when every list holds ``length`` (0: flat)."""
+    return 0 if not length else int(min(n, max(1, round(n / length))))
+
+
+def segment_probes(n: int, total: int, length: int, nlist: int, flat_max: int = FLAT_MAX,
+                   nprobe: int = NPROBE) -> int:
+    """Lists a query visits in a segment of ``n`` of the index's ``total`` hashes, whose lists hold
+    ``length`` hashes: as many as visit the segment's share of the hashes that one index over all would
+    visit (``nprobe`` lists of ``total / lists_for(total)``), so that a query costs what it costs in
+    one index; at least ``NPROBE_MIN``."""
+    whole = lists_for(total, flat_max, nprobe)
+    share = nprobe * (total / max(1, whole)) * (n / max(1, total)) / max(1, length)
+    return int(min(nlist, max(NPROBE_MIN, round(share))))
 
 
 def build_faiss(hashes: np.ndarray, flat_max: int = FLAT_MAX, nprobe: int = NPROBE, nlist: int | None = None):
     """A FAISS binary index over ``hashes`` (n, 32): exact (``IndexBinaryFlat``) when ``nlist`` is 0,
-    else an inverted file over ``centroids(nlist)``; ``nlist`` defaults to ``lists_for(n)``."""
+    else an inverted file of ``nlist`` lists whose centroids are a random sample of ``hashes``;
+    ``nlist`` defaults to ``lists_for(n)``."""
     import faiss
 
     bits = HASH_BYTES * 8
     n = len(hashes)
-    nlist = lists_for(n, flat_max, nprobe) if nlist is None else nlist
+    nlist = lists_for(n, flat_max, nprobe) if nlist is None else min(nlist, n)
     if not nlist:
         index = faiss.IndexBinaryFlat(bits)
     else:
         quantizer = faiss.IndexBinaryFlat(bits)
-        quantizer.add(centroids(nlist))
+        rng = np.random.default_rng(0)
+        quantizer.add(np.ascontiguousarray(hashes[np.sort(rng.choice(n, size=nlist, replace=False))]))
         index = faiss.IndexBinaryIVF(quantizer, bits, nlist)
-        index.train(centroids(nlist)[:1])  # the quantizer is complete: nothing to learn
-        index.nprobe = nprobe
+        index.train(np.ascontiguousarray(hashes[:1]))  # the quantizer is complete: nothing to learn
+        index.nprobe = min(nprobe, nlist)
         index.own_fields = True
         quantizer.this.disown()
     if n:
@@ -201,31 +215,35 @@ class ReferenceSet:
         self.flat_max = flat_max
         folder = _cache_folder(store)
         on_disk = folder is not None
-        plan: list[tuple[int, int, str, int, object]] = []
+        plan: list[tuple[int, int, str, int, int, object]] = []
         with store.snapshot():  # the stamp, the references and the fingerprints of one moment
             infos = store.refs()
             self.refs: dict[int, RefInfo] = {r.id: r for r in infos}
             stamp = store.stamp()
-            nlist = lists_for(sum(r.prints for r in infos), flat_max)  # one for every segment
+            total = sum(r.prints for r in infos)
+            length = list_length(total, flat_max)  # the same list length in every segment
             for lo, hi, members in segment_blocks(infos):
-                key = _segment_key(lo, hi, members, stamp.get("store_id", ""), nlist)
                 n = sum(r.prints for r in members)
+                nlist = segment_lists(n, length)
+                key = _segment_key(lo, hi, members, stamp.get("store_id", ""), length)
                 loaded = _load(folder, key, n, nlist) if on_disk else None
-                plan.append((lo, hi, key, n, loaded if loaded else _read_store(store, lo, hi)))
+                plan.append((lo, hi, key, n, nlist, loaded if loaded else _read_store(store, lo, hi)))
         self.stamp = stamp  # what the arrays were read from (``unchanged``)
         self.segments: list[Segment] = []
         self.rebuilt: list[tuple[int, int]] = []
-        for lo, hi, key, n, got in plan:
+        for lo, hi, key, n, nlist, got in plan:
             if isinstance(got, tuple) and len(got) == 2:  # (arrays, index) from the cache folder
                 arrays, index = got
                 self.segments.append(Segment(lo, hi, key, *arrays, index, True))
-                continue
-            index = build_faiss(got[0], nlist=nlist)
-            if on_disk:
-                _save(folder, key, {"first_id": lo, "last_id": hi, "store_id": stamp.get("store_id", "")},
-                      got, index)
-            self.segments.append(Segment(lo, hi, key, *got, index, False))
-            self.rebuilt.append((lo, hi))
+            else:
+                index = build_faiss(got[0], nlist=nlist)
+                if on_disk:
+                    _save(folder, key, {"first_id": lo, "last_id": hi, "store_id": stamp.get("store_id", "")},
+                          got, index)
+                self.segments.append(Segment(lo, hi, key, *got, index, False))
+                self.rebuilt.append((lo, hi))
+            if nlist:
+                index.nprobe = segment_probes(n, total, length, nlist, flat_max)
         if on_disk and (self.rebuilt or not self.segments):
             _forget(folder, {s.key for s in self.segments})
         self.from_sidecar = bool(self.segments) and not self.rebuilt
@@ -280,18 +298,7 @@ class ReferenceSet:
         if not len(hashes) or not len(self):
             empty = np.zeros(0, np.int64)
             return Pairs(empty, empty, empty)
-        found = []
-        lists = None  # the query hashes' nearest centroids: the same lists in every segment, found once
-        for seg in self.segments:
-            if seg.exact:
-                found.append(_range_pairs(seg.index, hashes, radius))
-                continue
-            if lists is None or lists[1].shape[1] < seg.index.nprobe:
-                import faiss
-
-                coarse = faiss.downcast_IndexBinary(seg.index.quantizer)
-                lists = coarse.search(np.ascontiguousarray(hashes, dtype=np.uint8), seg.index.nprobe)
-            found.append(_range_pairs(seg.index, hashes, radius, lists))
+        found = [_range_pairs(seg.index, hashes, radius) for seg in self.segments]
         if len(found) == 1:
             pairs = found[0]
             order = np.lexsort((pairs.ref_row, pairs.query))
@@ -370,18 +377,10 @@ class ReferenceSet:
         return rows[(s >= first_sample) & (s <= last_sample)] + offset
 
 
-def _range_pairs(index, hashes: np.ndarray, radius: int, lists: tuple[np.ndarray, np.ndarray] | None = None) -> Pairs:
-    """Every hash of ``index`` within ``radius`` bits of each query hash, as pairs (index rows).
-    ``lists``: the (distances, ids) of each query hash's nearest centroids, for an inverted file whose
-    quantizer has already been asked (``range_search_preassigned``)."""
-    x = np.ascontiguousarray(hashes, dtype=np.uint8)
+def _range_pairs(index, hashes: np.ndarray, radius: int) -> Pairs:
+    """Every hash of ``index`` within ``radius`` bits of each query hash, as pairs (index rows)."""
     # FAISS keeps distances strictly below the radius
-    if lists is None:
-        lims, dist, rows = index.range_search(x, radius + 1)
-    else:
-        p = index.nprobe
-        lims, dist, rows = index.range_search_preassigned(x, radius + 1, np.ascontiguousarray(lists[1][:, :p]),
-                                                          np.ascontiguousarray(lists[0][:, :p]))
+    lims, dist, rows = index.range_search(np.ascontiguousarray(hashes, dtype=np.uint8), radius + 1)
     query = np.repeat(np.arange(len(hashes)), np.diff(lims.astype(np.int64)))
     keep = rows >= 0
     return Pairs(query[keep], rows[keep].astype(np.int64), dist[keep].astype(np.int64))
@@ -465,13 +464,13 @@ def segment_blocks(refs: list[RefInfo], base: int | None = None,
     return blocks
 
 
-def _segment_key(first_id: int, last_id: int, members: list[RefInfo], store_id: object, nlist: int) -> str:
+def _segment_key(first_id: int, last_id: int, members: list[RefInfo], store_id: object, length: int) -> str:
     """The file-name stem of a segment's saved index: its id block, fingerprint count and a digest of
     what it holds (each reference's id, SHA-256, fingerprint count and time added, the store's random
     id) and of the build recipe, so a block whose references changed is never looked for."""
     import faiss
 
-    recipe = {"faiss": faiss.__version__, "nlist": nlist, "centroids": CENTROID_SEED, "nprobe": NPROBE}
+    recipe = {"faiss": faiss.__version__, "list_length": length, "centroids": "sample-rng0"}
     held = [[r.id, r.sha256, r.prints, r.added_at] for r in members]
     digest = hashlib.sha256(json.dumps([first_id, last_id, held, str(store_id), recipe]).encode()).hexdigest()[:16]
     return f"s{first_id}-{last_id}-n{sum(r.prints for r in members)}-{digest}"
@@ -504,7 +503,7 @@ def _load(folder: Path, key: str, n: int, nlist: int) -> tuple[tuple[np.ndarray,
         if index.ntotal != n or index.d != HASH_BYTES * 8 or getattr(index, "nlist", 0) != nlist:
             return None
         if isinstance(index, faiss.IndexBinaryIVF):
-            index.nprobe = NPROBE
+            index.nprobe = min(NPROBE, index.nlist)
             lists = faiss.downcast_InvertedLists(index.invlists)
             if isinstance(lists, faiss.OnDiskInvertedLists):  # the mapped lists
                 lists.prefetch_nthread = 0  # else 32 threads a query read ahead: 1.5x slower, no gain
