@@ -283,7 +283,7 @@ def _hits(refs: ReferenceSet, queries: np.ndarray) -> list[tuple]:
                     pairs.distance.tolist()))
 
 
-@pytest.mark.parametrize("flat_max", [50_000, 1000])  # exact segments; inverted files sharing their lists
+@pytest.mark.parametrize("flat_max", [50_000, 1000])  # exact segments; inverted files
 def test_an_add_rebuilds_only_the_newest_segment(location, new_refs, tmp_path, monkeypatch, flat_max):
     from verify.matching.search import build_faiss
 

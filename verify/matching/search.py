@@ -1,20 +1,21 @@
 """A reference set in memory: every stored hash in FAISS binary indexes, one per segment, and who owns each hash.
 
 Small sets (up to ``FLAT_MAX`` hashes) are searched exactly (``IndexBinaryFlat``); larger ones through
-an inverted file (``IndexBinaryIVF``): ``nlist`` centroids, ``NPROBE`` lists visited per query hash.
-The centroids are uniformly random 256-bit hashes from a fixed seed (``centroids``), not k-means nor
-a sample of the stored hashes: PDQ hashes of video drift by tens of bits within a second and a crop
-of a frame is ~116 bits from the frame, so the hashes spread over the 256-bit space with little
-cluster structure to find (on real footage random centroids give lists as even as sampled ones),
-and centroids that do not depend on the stored hashes are the same for every segment (below).
-``nlist ~ sqrt(NPROBE * n / 2)`` (``lists_for``: a power of two, from the whole index's size) keeps
-the two costs of a query (comparing with every centroid, scanning the visited lists) near their
-minimum while keeping the build (every hash compared with every centroid) affordable.  The visited
-lists hold only a part of the true neighbours of one query hash (70-80 % of those a transformed copy
-leaves, see ``benchmarks/index_scale.py``); a reused span has four clip samples a second and
-alignment needs three per shot, so a long shot has samples to spare, and a short one left with one
-or two matched samples of a reference gets an exact second look at that reference near those
-moments (``search_shots``): the first pass tells where to look, the second does not miss.
+inverted files (``IndexBinaryIVF``), whose lists hold ``list_length`` hashes each (``~sqrt(n / 32)``,
+a power of two) and of which a query hash visits ``NPROBE`` in one index over everything.  The
+centroids are a random sample of the stored hashes, not k-means: PDQ hashes of video drift by tens
+of bits within a second and a crop of a frame is ~116 bits from the frame, so the hashes spread over
+the 256-bit space with little global cluster structure to find, and k-means over ten million hashes
+costs many minutes; but a shot's hashes form a chain, and centroids sampled from the hashes sit on
+those chains.
+``nlist = sqrt(NPROBE * n / 2)`` keeps the two costs of a query (comparing with every centroid,
+scanning the visited lists) near their minimum while keeping the build (every hash compared with
+every centroid) affordable.  The visited lists hold only a part of the true neighbours of one query
+hash (70-80 % of those a transformed copy leaves, see ``benchmarks/index_scale.py``); a reused span
+has four clip samples a second and alignment needs three per shot, so a long shot has samples to
+spare, and a short one left with one or two matched samples of a reference gets an exact second
+look at that reference near those moments (``search_shots``): the first pass tells where to look,
+the second does not miss.
 
 **Segments.**  Building costs minutes at ten million hashes, a query well under a second, and verify
 is run clip after clip against an index that a team adds to all day; so the references are cut
@@ -22,15 +23,17 @@ into segments by id (``segment_blocks``: aligned blocks of ids, merged like a bi
 with its own FAISS index, saved and loaded on its own.  An add changes only the newest, open block
 (a few references; now and then two closed blocks are merged into one), a remove only the block of
 its reference: opening the index after either reads and builds that block alone and loads the
-others.  Every segment's inverted file has the same centroids, so a query finds its nearest lists
-once and searches each segment's same lists (``range_search_preassigned``): the pairs are exactly
-those of one index over every row, in the same (query, row) order, at the cost of one.
+others.  Every segment's lists hold the same number of hashes, its centroids are sampled from its
+own hashes, and a query visits in each segment its share of the lists (``segment_probes``): the
+same number of stored hashes as in one index over everything, plus the centroids of each segment.
+Exact (flat) segments give exactly the pairs of one exact index; the pairs are merged in (query,
+row) order, whatever the segments.
 
 The saved segments live beside the SQLite file, in ``<index>.search/`` (``sidecar_dir``), or in the
 user cache folder for a PostgreSQL index (``PgStore.search_cache()``).  A segment's files are named
 by its id block, its fingerprint count and a digest of what it holds (each reference's id, SHA-256,
 fingerprint count and time added, the store's random id) and of the build recipe (FAISS version,
-``nlist``, the centroids' seed, ``NPROBE``):
+the list length):
 
     s<first id>-<last id>-n<fingerprints>-<16 hex>.{hashes,sample,variant,owner}.npy, .index.faiss
     s<first id>-<last id>-n<fingerprints>-<16 hex>.json    (size and CRC-32 of each file)
