@@ -27,7 +27,9 @@ others.  Every segment's lists hold the same number of hashes, its centroids are
 own hashes, and a query visits in each segment its share of the lists (``segment_probes``): the
 same number of stored hashes as in one index over everything, plus the centroids of each segment.
 Exact (flat) segments give exactly the pairs of one exact index; the pairs are merged in (query,
-row) order, whatever the segments.
+row) order, whatever the segments.  A segment that is not saved yet is read and built inside the
+store's snapshot, one at a time, saved and opened memory-mapped before the next: a first open holds
+one segment's arrays in memory, not the whole index's (and keeps the snapshot open meanwhile).
 
 The saved segments live beside the SQLite file, in ``<index>.search/`` (``sidecar_dir``), or in the
 user cache folder for a PostgreSQL index (``PgStore.search_cache()``).  A segment's files are named
@@ -218,7 +220,8 @@ class ReferenceSet:
         self.flat_max = flat_max
         folder = _cache_folder(store)
         on_disk = folder is not None
-        plan: list[tuple[int, int, str, int, int, object]] = []
+        self.segments: list[Segment] = []
+        self.rebuilt: list[tuple[int, int]] = []
         with store.snapshot():  # the stamp, the references and the fingerprints of one moment
             infos = store.refs()
             self.refs: dict[int, RefInfo] = {r.id: r for r in infos}
@@ -229,24 +232,24 @@ class ReferenceSet:
                 n = sum(r.prints for r in members)
                 nlist = segment_lists(n, length)
                 key = _segment_key(lo, hi, members, stamp.get("store_id", ""), length)
-                loaded = _load(folder, key, n, nlist) if on_disk else None
-                plan.append((lo, hi, key, n, nlist, loaded if loaded else _read_store(store, lo, hi)))
+                got = _load(folder, key, n, nlist) if on_disk else None
+                built = got is None
+                if built:  # read and build it now, segment by segment: a first open holds one in memory
+                    arrays = _read_store(store, lo, hi)
+                    index = build_faiss(arrays[0], nlist=nlist)
+                    if on_disk:
+                        _save(folder, key, {"first_id": lo, "last_id": hi, "store_id": stamp.get("store_id", "")},
+                              arrays, index)
+                        got = _load(folder, key, n, nlist)  # the saved copy, memory-mapped
+                    if got is None:  # not saved (read-only folder, full disk): kept in memory
+                        got = (arrays, index)
+                    del arrays, index
+                    self.rebuilt.append((lo, hi))
+                (arrays, index) = got
+                if nlist:
+                    index.nprobe = segment_probes(n, total, length, nlist, flat_max)
+                self.segments.append(Segment(lo, hi, key, *arrays, index, not built))
         self.stamp = stamp  # what the arrays were read from (``unchanged``)
-        self.segments: list[Segment] = []
-        self.rebuilt: list[tuple[int, int]] = []
-        for lo, hi, key, n, nlist, got in plan:
-            if isinstance(got, tuple) and len(got) == 2:  # (arrays, index) from the cache folder
-                arrays, index = got
-                self.segments.append(Segment(lo, hi, key, *arrays, index, True))
-            else:
-                index = build_faiss(got[0], nlist=nlist)
-                if on_disk:
-                    _save(folder, key, {"first_id": lo, "last_id": hi, "store_id": stamp.get("store_id", "")},
-                          got, index)
-                self.segments.append(Segment(lo, hi, key, *got, index, False))
-                self.rebuilt.append((lo, hi))
-            if nlist:
-                index.nprobe = segment_probes(n, total, length, nlist, flat_max)
         if on_disk and (self.rebuilt or not self.segments):
             _forget(folder, {s.key for s in self.segments})
         self.from_sidecar = bool(self.segments) and not self.rebuilt
