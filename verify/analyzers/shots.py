@@ -10,6 +10,11 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   shot's own consecutive frames keep.  The same picture moved and brighter or darker (a pan with the
   exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
   is a camera flash, not a cut.  There is no minimum shot length beyond two frames.
+  A cut is a discontinuity in time: on a frame that stands out, dense local motion (DIS optical flow,
+  candidates only) must predict it from the frame before clearly worse than the frames around it
+  (else it is motion: a whip pan into a lamp); a jump cut in one fixed framing (only hands or a head
+  jump), too small a change for the spike test, counts when local motion predicts it twice as badly
+  as every neighbour.
 * **Dissolves** are found as windows (0.25–2 s) whose end pictures differ, whose middle pictures are
   linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
   not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
