@@ -167,6 +167,44 @@ def held_still(src: Path, t: float, out: Path, seconds: float = 5.0) -> Path:
     return out
 
 
+def face_cam(work: Path, seconds: float = 8.0) -> Path:
+    """Real footage of a person talking to the camera: ``fixtures/carphone.mp4`` (4 s, 176x144) played
+    forwards then backwards (no cut), 25 fps, ``seconds`` long: the face cam of a reaction video."""
+    out = work / f"face-{seconds:g}.mp4"
+    if not out.exists():
+        ffmpeg("-i", str(FIXTURES / "carphone.mp4"), "-an", "-filter_complex",
+               "[0:v]fps=25,setsar=1,split[a][b];[b]reverse[r];[a][r]concat=n=2:v=1:a=0[v]", "-map", "[v]",
+               "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+               str(out))
+    return out
+
+
+#: reaction layouts: (frame w, h, ground colour, [(x, y, w, h) of the known clip], (x, y, w, h) of the face cam)
+REACTION_LAYOUTS = {
+    # horizontal: the clip at the left, the face cam beside it at the right
+    "side": (640, 360, "0x101418", (8, 70, 400, 224), (420, 78, 212, 172)),
+    # vertical: the clip at the top under a caption, the face cam below it (a TikTok reaction)
+    "below": (360, 640, "0x000000", (0, 150, 360, 202), (20, 372, 320, 262)),
+    # horizontal: the clip fills the frame, the face cam in a corner over it
+    "over": (640, 360, "0x000000", (0, 0, 640, 360), (456, 196, 168, 136)),
+}
+
+
+def reaction(clip: Path, face: Path, layout: str, out: Path, seconds: float = 8.0) -> Path:
+    """A reaction video: ``clip`` in part of the frame and the person reacting to it (``face``) beside,
+    below or over it (``REACTION_LAYOUTS``), both from their start, a white frame round the face cam."""
+    if not out.exists():
+        fw, fh, ground, (cx, cy, cw, ch), (px, py, pw, ph) = REACTION_LAYOUTS[layout]
+        caption = "," + CAPTION if fh > fw else ""
+        ffmpeg("-i", str(clip), "-i", str(face), "-an", "-filter_complex",
+               f"color=c={ground}:s={fw}x{fh}:r=25[g];[0:v]scale={cw}:{ch},setsar=1,fps=25[c];"
+               f"[1:v]scale={pw}:{ph},setsar=1,fps=25,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=3[p];"
+               f"[g][c]overlay={cx}:{cy}:shortest=1[gc];[gc][p]overlay={px}:{py}{caption}[v]",
+               "-map", "[v]", "-t", str(seconds),
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "24", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
 def reframe_refs(work: Path) -> dict[str, Path]:
     """Known footage for issue 13's families: ministry's street (a static camera), box and cup shots,
     scenes.mp4's tree (a nearly static camera, tree.avi from 8 s), a frame of ministry's street held
@@ -188,7 +226,9 @@ REFRAME_FAMILIES = {
     "still_reencode": ["tree_re", "held_re", "held_re_other", "held_re_later"],
     "ken_burns": ["ken_burns", "ken_burns_other"],
     "picture_in_picture": ["pip", "pip_noborder", "pip_small", "pip_other"],
-    "split_screen": ["split", "split_other"],
+    "split_screen": ["split", "split_twice", "split_twice_later", "split_other"],
+    "reaction": ["react_side", "react_below", "react_over", "react_side_other", "react_below_other",
+                 "react_over_other"],
 }
 
 
@@ -236,6 +276,24 @@ def reframe_case(name: str, work: Path) -> tuple[Path, dict[str, tuple[float, fl
         "pip_other": lambda: (picture_in_picture(mega(), lake(), work / "pip-other.mp4", seconds=4), {}),
         "split": lambda: (split_screen(refs["cup"], refs["box"], work / "split.mp4"),
                           {"cup": (0, 8, 0, 8), "box": (0, 8, 0, 8)}),
+        # the same known clip twice side by side: at the same moment, and the right one 3 s later
+        "split_twice": lambda: (split_screen(refs["cup"], refs["cup"], work / "split-twice.mp4", seconds=5),
+                                {"cup": [(0, 5, 0, 5), (0, 5, 0, 5)]}),
+        "split_twice_later": lambda: (split_screen(refs["cup"], excerpt(ministry, 19, 5, work / "cup-later.mp4"),
+                                                   work / "split-twice-later.mp4", seconds=5),
+                                      {"cup": [(0, 5, 0, 5), (0, 5, 3, 8)]}),
+        # reactions: a known clip with a person talking beside, below or over it; the negatives show
+        # footage not in the index in the same layouts (the face cam is never known either)
+        "react_side": lambda: (reaction(refs["cup"], face_cam(work), "side", work / "react-side.mp4"),
+                               {"cup": (0, 8, 0, 8)}),
+        "react_below": lambda: (reaction(refs["box"], face_cam(work), "below", work / "react-below.mp4"),
+                                {"box": (0, 8, 0, 8)}),
+        "react_over": lambda: (reaction(refs["cup"], face_cam(work), "over", work / "react-over.mp4"),
+                               {"cup": (0, 8, 0, 8)}),
+        "react_side_other": lambda: (reaction(lake(), face_cam(work), "side", work / "react-side-other.mp4", 4), {}),
+        "react_below_other": lambda: (reaction(excerpt(FIXTURES / "drive.mp4", 0, 6, work / "bus.mp4"),
+                                               face_cam(work), "below", work / "react-below-other.mp4", 6), {}),
+        "react_over_other": lambda: (reaction(mega(), face_cam(work), "over", work / "react-over-other.mp4"), {}),
         "split_other": lambda: (split_screen(lake(), excerpt(FIXTURES / "drive.mp4", 0, 6, work / "bus.mp4"),
                                              work / "split-other.mp4", seconds=4), {}),
     }
@@ -249,4 +307,52 @@ REFRAME_WINDOWS = {
     "pip_noborder": {"cup": (30 / 640, 110 / 360, 0.6, 216 / 360)},
     "pip_small": {"cup": (0.5, 0.5, 300 / 640, 168 / 360)},
     "split": {"cup": (2 / 640, 91 / 360, 316 / 640, 178 / 360), "box": (322 / 640, 91 / 360, 316 / 640, 178 / 360)},
+    "split_twice": {"cup": [(2 / 640, 91 / 360, 316 / 640, 178 / 360), (322 / 640, 91 / 360, 316 / 640, 178 / 360)]},
+    "split_twice_later": {"cup": [(2 / 640, 91 / 360, 316 / 640, 178 / 360),
+                                  (322 / 640, 91 / 360, 316 / 640, 178 / 360)]},
+    "react_side": {"cup": (8 / 640, 70 / 360, 400 / 640, 224 / 360)},
+    "react_below": {"box": (0.0, 150 / 640, 1.0, 202 / 640)},
+    "react_over": {"cup": (0.0, 0.0, 1.0, 1.0)},
 }
+
+
+def expectations(name: str, expected: dict) -> list[tuple[str, tuple[float, float, float, float], tuple | None]]:
+    """What case ``name`` must yield, one entry per finding: (reference title, (clip start, clip end,
+    reference start, reference end), window (x, y, w, h) or None).  A title shown in two windows (a
+    split screen of one clip twice) has two entries, each with its own window."""
+    out = []
+    for title, spans in expected.items():
+        windows = REFRAME_WINDOWS.get(name, {}).get(title)
+        if isinstance(spans, list):
+            out += [(title, tuple(span), tuple(win)) for span, win in zip(spans, windows)]
+        else:
+            out.append((title, tuple(spans), tuple(windows) if windows is not None else None))
+    return out
+
+
+def score_findings(findings: list[dict], wants: list, photos: set[str] = frozenset()) -> tuple[list[bool], int]:
+    """Which of ``wants`` (``expectations``) the findings yield, and how many findings are false.
+
+    A finding yields a want when its reference, clip span (start 0.5 s, end 1 s), reference span
+    (the same) and ``window`` (0.04 of the frame, when the want has one) are right and a title in
+    ``photos`` is reported as a photo; each want is yielded once.  A finding that yields no want
+    at all (footage not in the clip, or the right footage at the wrong place, time or window) is
+    false; one repeating a want already yielded is not counted either way."""
+    hits = [False] * len(wants)
+    false = 0
+    for f in findings:
+        title, w = f["ref"]["title"], f.get("window", {})
+        fits = []
+        for k, (t, (c0, c1, r0, r1), win) in enumerate(wants):
+            ok = (t == title and abs(f["start_s"] - c0) <= 0.5 and abs(f["end_s"] - c1) <= 1.0
+                  and abs(f["ref_start_s"] - r0) <= 0.5 and abs(f["ref_end_s"] - r1) <= 1.0
+                  and (win is None or all(abs(w.get(key, -1) - v) <= 0.04 for key, v in zip("xywh", win)))
+                  and (t not in photos or f["ref"].get("kind") == "photo"))
+            if ok:
+                fits.append(k)
+        free = [k for k in fits if not hits[k]]
+        if free:
+            hits[free[0]] = True
+        elif not fits:
+            false += 1
+    return hits, false

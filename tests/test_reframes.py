@@ -1,5 +1,6 @@
 """Reused footage as platforms reframe it (issue 13), on real footage: vertical posts over a blurred copy,
-still cameras in bars, still re-encodes, a pan and zoom over a photo, picture-in-picture, split screens;
+still cameras in bars, still re-encodes, a pan and zoom over a photo, picture-in-picture, split screens
+(two clips, and one clip twice), reactions (a known clip beside, below or under a person talking);
 each family with its hard negatives (the same reframe of footage not in the index, other times of the
 same still camera, another window of the same broadcast).  Material: ``reuse_material.reframe_case``."""
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reuse_material import REFRAME_WINDOWS, reframe_case, reframe_refs
+from reuse_material import REFRAME_WINDOWS, expectations, reframe_case, reframe_refs, score_findings
 from verify.fingerprint.windows import windows
 from verify.matching.footage import fingerprint_files
 from verify.matching.reuse import add_reuse, search_clip
@@ -49,15 +50,19 @@ def search(name: str, work: Path, refs: ReferenceSet) -> tuple[list[dict], dict]
     return search_clip(analysis.prints, refs, cuts, analysis.report.media.fps), expected
 
 
-@pytest.mark.parametrize("name", ["vfill", "pip", "pip_noborder", "split"])
+@pytest.mark.parametrize("name", ["vfill", "pip", "pip_noborder", "split", "split_twice", "react_side",
+                                  "react_below"])
 def test_windows_are_found_where_the_footage_is(name, reframe_work):
-    """A vertical post's window over its blurred copy, a picture-in-picture window over moving footage
-    and both halves of a split screen are among the candidate windows, to 3 % of the frame."""
+    """A vertical post's window over its blurred copy, a picture-in-picture window over moving footage,
+    both halves of a split screen and the clip beside or above a reaction's face cam are among the
+    candidate windows, to 3 % of the frame (4 % beside the face cam: the clip's dark left edge on a
+    near-black ground is found 2.7 % inside)."""
     found = windows(analysed(name, reframe_work)[0].samples.spread(600))
     assert len(found) <= 4
-    for title, (x, y, w, h) in REFRAME_WINDOWS[name].items():
-        assert any(abs(b.x0 - x) <= 0.03 and abs(b.y0 - y) <= 0.03 and abs(b.width - w) <= 0.03
-                   and abs(b.height - h) <= 0.03 for b in found), (title, found)
+    tol = 0.04 if name == "react_side" else 0.03
+    for title, _, (x, y, w, h) in expectations(name, reframe_case(name, reframe_work)[1]):
+        assert any(abs(b.x0 - x) <= tol and abs(b.y0 - y) <= tol and abs(b.width - w) <= tol
+                   and abs(b.height - h) <= tol for b in found), (title, found)
 
 
 def test_still_camera_in_bars_needs_no_motion_to_find_its_picture(reframe_work):
@@ -70,18 +75,19 @@ def test_still_camera_in_bars_needs_no_motion_to_find_its_picture(reframe_work):
 
 
 @pytest.mark.parametrize("name", ["vfill", "tree_bars", "held_bars", "tree_re", "held_re", "ken_burns", "pip", "pip_noborder",
-                                  "split"])
+                                  "split", "split_twice", "split_twice_later", "react_side", "react_below",
+                                  "react_over"])
 def test_reframed_footage_is_found(name, reframe_work, reframe_index):
+    """Every known window yields exactly one finding with its own span and ``window`` (a split screen
+    of one clip twice: two findings of it), and nothing else is found."""
     findings, expected = search(name, reframe_work, reframe_index)
-    assert sorted(f["ref"]["title"] for f in findings) == sorted(expected), findings
+    wants = expectations(name, expected)
+    hits, false = score_findings(findings, wants, {"photo"})
+    assert all(hits) and false == 0 and len(findings) == len(wants), findings
     for f in findings:
-        c0, c1, r0, r1 = expected[f["ref"]["title"]]
-        assert f["start_s"] == pytest.approx(c0, abs=0.5) and f["end_s"] == pytest.approx(c1, abs=1.0)
-        assert f["ref_start_s"] == pytest.approx(r0, abs=0.5) and f["ref_end_s"] == pytest.approx(r1, abs=1.0)
         assert "speed" not in f["transform"]  # none of these plays at another speed
         window = REFRAME_WINDOWS.get(name, {}).get(f["ref"]["title"])
-        if window is not None:
-            assert [f["window"][k] for k in "xywh"] == pytest.approx(list(window), abs=0.04)
+        if window is not None and min(f["window"]["w"], f["window"]["h"]) < 0.95:
             assert "window" in f["transform"] and "crop" not in f["transform"]
         elif name.endswith("_bars"):  # nothing around the picture moves: bars and a banner, not a window
             assert {"bars", "overlay"} <= set(f["transform"]) and "window" not in f["transform"]
@@ -112,7 +118,8 @@ def test_photo_shown_as_video(reframe_work, reframe_index):
 
 
 @pytest.mark.parametrize("name", ["vfill_other", "tree_bars_other", "held_bars_other", "held_re_later",
-                                  "ken_burns_other", "pip_other", "split_other"])
+                                  "ken_burns_other", "pip_other", "split_other", "react_side_other",
+                                  "react_below_other", "react_over_other"])
 def test_hard_negatives_match_nothing(name, reframe_work, reframe_index):
     findings, expected = search(name, reframe_work, reframe_index)
     assert expected == {} and findings == [], findings

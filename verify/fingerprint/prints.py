@@ -19,7 +19,7 @@ import numpy as np
 from .live_area import FULL, MAX_STATS_SAMPLES, Box, live_areas
 from .pdq import HASH_BYTES, QUALITY_MIN, pdq, pdq_and_mirror
 from .sampling import Samples
-from .windows import MAX_WINDOWS, still_around, windows
+from .windows import CALM_LEVEL, MAX_WINDOWS, still_around, windows
 
 
 def _crop_grid(scales: tuple[float, ...], step: float) -> list[Box]:
@@ -136,6 +136,7 @@ class ClipPrints:
     areas: dict[str, Box]
     prints: Prints
     framed: frozenset[str] = frozenset()  # windows whose surroundings do not change: bars and banners
+    calm: frozenset[str] = frozenset()  # windows with no other footage moving around them (framed, or flickering bars)
 
     @staticmethod
     def variant_of(code: int) -> tuple[str, bool]:
@@ -172,12 +173,15 @@ def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
     spread = samples.spread(MAX_STATS_SAMPLES)
     areas = live_areas(spread) if len(spread) else {"full": FULL}
     framed: set[str] = set()
+    calm: set[str] = set()
     if len(spread):
         known = list(areas.values())
         for i, box in enumerate(b for b in windows(spread) if all(not _same(b, k) for k in known)):
             areas[f"window{i + 1}"] = box
             if still_around(spread, box):
                 framed.add(f"window{i + 1}")
+            if still_around(spread, box, CALM_LEVEL):
+                calm.add(f"window{i + 1}")
     del spread
     rows = _Packer()
     for i, thumb in enumerate(samples.thumbs):
@@ -193,7 +197,7 @@ def clip_prints(samples: Samples, full: FullHashes | None = None) -> ClipPrints:
                 continue
             rows.add(plain, i, 2 * a, quality)
             rows.add(mirror, i, 2 * a + 1, quality)
-    return ClipPrints(samples, areas, rows.prints(), frozenset(framed))
+    return ClipPrints(samples, areas, rows.prints(), frozenset(framed), frozenset(calm))
 
 
 @dataclass

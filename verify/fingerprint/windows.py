@@ -18,7 +18,9 @@ rectangle with the frame).  Working on a spread of small grey thumbnails:
    with edge support on at least ``SIDE_SUPPORT`` of each side, 20-100 % of the frame, is a
    candidate, scored by the mean support of its inner sides, less the share of flat rows/columns
    inside it; those within ``SCORE_MARGIN`` of the best that do not overlap each other much are
-   kept (``MAX_WINDOWS``): usually one (the two halves and their union for a split screen).
+   kept, and then windows elsewhere in the frame, clear of those, scoring at least ``OTHER_MIN``
+   (the clip beside a reaction's face cam), ``MAX_WINDOWS`` in all: usually one (the two halves
+   and their union for a split screen).
 
 The caller hashes each window as one more live area; whether a window really holds known footage is
 decided by the matcher's picture and motion checks, so a candidate that is only a lower third or a
@@ -44,6 +46,8 @@ MAX_WINDOWS = 4
 FLAT_SHARE = 0.3  # a row/column of a window with less than this share of its median detail is flat
 SCORE_MARGIN = 0.06  # windows scoring this much below the best are dropped (each costs 2 hashes a sample)
 OVERLAP_MAX = 0.8  # a window overlapping a better one by this much (IoU) is dropped
+OTHER_MIN = 0.75  # a window clear of the best ones (elsewhere in the frame) needs this score
+OTHER_SHARED = 0.1  # ...and at most this share of it (or of a best one) inside a best one
 
 
 def _ridge(mean_grad: np.ndarray, axis: int) -> np.ndarray:
@@ -152,13 +156,34 @@ def windows(stack: np.ndarray) -> list[Box]:
                                   + np.mean(cols < FLAT_SHARE * np.median(cols)))
                     found.append((float(np.mean(inner)) - flat + 0.02 * len(inner), (x0, y0, x1, y1)))
     found.sort(key=lambda s: -s[0])
-    kept: list[tuple[int, int, int, int]] = []
+    if _debug is not None:
+        _debug[:] = found
+    best: list[tuple[int, int, int, int]] = []  # the best window and those nearly as good
     for score, r in found:
-        if len(kept) >= MAX_WINDOWS or score < found[0][0] - SCORE_MARGIN:
+        if len(best) >= MAX_WINDOWS or score < found[0][0] - SCORE_MARGIN:
             break
-        if all(_iou(r, k) < OVERLAP_MAX for k in kept):
-            kept.append(r)
-    return [Box(x0 / w, y0 / h, x1 / w, y1 / h) for x0, y0, x1, y1 in kept]
+        if all(_iou(r, k) < OVERLAP_MAX for k in best):
+            best.append(r)
+    # a window elsewhere in the frame, clear of the best ones (the clip beside or above a reaction's
+    # face cam, the other half of a split screen whose border is weaker), may score lower
+    other: list[tuple[int, int, int, int]] = []
+    for score, r in found:
+        if len(best) + len(other) >= MAX_WINDOWS or score < OTHER_MIN:
+            break
+        if all(_shared(r, k) < OTHER_SHARED for k in best) and all(_iou(r, k) < OVERLAP_MAX for k in other):
+            other.append(r)
+    return [Box(x0 / w, y0 / h, x1 / w, y1 / h) for x0, y0, x1, y1 in best + other]
+
+
+_debug: list | None = None  # set to a list to receive every scored candidate (tests, tuning)
+
+
+def _shared(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """The share of the smaller of two rectangles that lies in the other."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small else 0.0
 
 
 def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -172,10 +197,15 @@ def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
 STILL_AROUND = 0.9  # share of the pixels around a window that must not change for it to be "framed"
 
 
-def still_around(stack: np.ndarray, box: Box) -> bool:
-    """Whether the frame around window ``box`` stays still (its pixels change by under 3 grey levels,
-    std over time): bars, banners and captions around footage, as opposed to a picture-in-picture over
-    other, moving footage or a vertical post over a blurred copy of itself."""
+CALM_LEVEL = 12.0  # grey levels (std over time) under which a pixel shows no moving footage (noise, flicker)
+
+
+def still_around(stack: np.ndarray, box: Box, level: float = 3.0) -> bool:
+    """Whether the frame around window ``box`` stays still (its pixels change by under ``level`` grey
+    levels, std over time): bars, banners and captions around footage, as opposed to a picture-in-picture
+    over other, moving footage, a vertical post over a blurred copy of itself or a reaction's face cam.
+    With ``level=CALM_LEVEL``: whether no other footage moves around it (bars that noise or a heavy
+    re-encode make flicker still count)."""
     if len(stack) < 2:
         return True
     n, h, w = stack.shape
@@ -186,4 +216,4 @@ def still_around(stack: np.ndarray, box: Box) -> bool:
         return False
     step = max(1, n // 120)
     tstd = stack[::step].astype(np.float32).std(axis=0)
-    return bool(np.mean(tstd[mask] <= 3.0) >= STILL_AROUND)
+    return bool(np.mean(tstd[mask] <= level) >= STILL_AROUND)

@@ -23,6 +23,7 @@ import numpy as np
 from ..fingerprint.live_area import FULL, Box
 from ..fingerprint.pdq import hamming
 from ..fingerprint.prints import AREAS, REF_CROPS, ClipPrints
+from ..fingerprint.windows import MAX_WINDOWS
 from ..fingerprint.sampling import Samples
 from ..report import Report
 from .align import MAX_GAP, MIN_SAMPLES, SPEEDS, Run, find_runs, still_runs
@@ -47,6 +48,7 @@ SHORT_PIECE = 2.5  # seconds: a piece this short has no measurable speed of its 
 TIMING_MIN = 2.0  # seconds of motion-confirmed span under which the speed of a finding is not known
 SPEED_LABEL = 0.05  # a measured speed this far from 1 (relative) is labelled ``speed``
 PICTURE_CONFIDENCE = 0.6  # picture-only evidence: confidence = this x the picture correlation
+ANOTHER_WINDOW = 0.1  # an area sharing less than this with every window reported is searched again
 WINDOW_CROP = 0.9  # a window's found border is ~2 % off: a placement narrower than this is a crop
 
 
@@ -384,6 +386,87 @@ def _continues(a: Piece, b: Piece) -> bool:
     return abs(float(a.run.ref_time(t)) - float(b.run.ref_time(t))) <= 0.5
 
 
+def _ref_findings(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, ref_area: Box,
+                  m: np.ndarray, q_sample: np.ndarray, q_variant: np.ndarray, r_sample: np.ndarray,
+                  r_crop: np.ndarray, distance: np.ndarray, bounds: np.ndarray,
+                  clip_fps: float | None) -> list[dict[str, Any]]:
+    """The findings of one reference from the pairs ``m`` selects: runs shot by shot, checked, joined."""
+    qt_all = np.asarray(clip.samples.t)
+    still_clip = clip.samples.kind == "image"
+    rt = np.asarray(ref.t)
+    keep = _closest_pairs(q_sample[m], r_sample[m], distance[m], len(rt))
+    qs, rs, d, variants = q_sample[m][keep], r_sample[m][keep], distance[m][keep], q_variant[m][keep]
+    crops = r_crop[m][keep]
+    tq, tr = qt_all[qs], rt[rs]
+    still = still_clip or ref.kind == "image"
+    shot = np.searchsorted(bounds, tq, side="right")
+
+    def shot_span(g: int) -> tuple[float, float]:
+        return (float(bounds[g - 1]) if g > 0 else 0.0, float(bounds[g]) if g < len(bounds) else np.inf)
+
+    pieces: list[Piece] = []
+    weak: list[Piece] = []  # too short to be reported alone; kept when they carry on a reported piece
+    for g in np.unique(shot):
+        idx = np.flatnonzero(shot == g)
+        if still_clip:
+            best = idx[int(np.argmin(d[idx]))]
+            runs = [Run(0.0, float(tr[best]), np.array([best]))]
+        elif ref.kind == "image":
+            runs = [Run(r.speed, r.offset, idx[r.pairs]) for r in still_runs(tq[idx], qs[idx], d[idx])]
+        else:
+            runs = [Run(r.speed, r.offset, idx[r.pairs]) for r in find_runs(tq[idx], tr[idx], qs[idx], d[idx], RADIUS)]
+        kept: list[tuple[float, float]] = []
+        for run in sorted(runs, key=lambda r: -len(r.pairs)):
+            span = (float(tq[run.pairs].min()), float(tq[run.pairs].max()))
+            if any(_overlap(span, k) for k in kept):
+                continue  # a clip moment shows one moment of a reference: keep the best-supported run
+            area_name, mirrored = clip.variant_of(_majority(variants[run.pairs]))
+            near = [name for name in ("overlay", "bars") if area_name.startswith("window")
+                    and name in clip.areas and _near(clip.areas[area_name], clip.areas[name])]
+            if near:  # a window that is the picture between bars and banners: checked as that
+                area_name = near[0]
+            crop = _majority(crops[run.pairs])
+            live = clip.areas.get(area_name, FULL)
+            if ref.kind == "image" and not still_clip:  # a photo shown as video
+                verdict = check_photo(clip, live, mirrored, np.unique(qs[run.pairs]), ref, ref_area)
+            else:
+                guess = REF_CROPS[crop] if crop < len(REF_CROPS) else FULL
+                verdict = check_run(clip, live, mirrored, run, np.unique(qs[run.pairs]), ref, ref_area,
+                                    still_ref=still, guess=guess)
+            r_times = tr[run.pairs]
+            if verdict.retimed is not None:  # the motion check moved the line: report that one
+                run = Run(verdict.retimed[0], verdict.retimed[1], run.pairs)
+                r_times = run.ref_time(tq[run.pairs])
+            if verdict.plausible and not verdict.accepted:
+                weak.append(Piece(run, tq[run.pairs], r_times, d[run.pairs], area_name, mirrored, verdict))
+            if verdict.accepted and ref.kind == "image" and not still_clip:
+                kept.append(span)
+                ext_t, ext_boxes = _extend_photo(clip, live, mirrored, span, shot_span(g), ref, ref_area)
+                if not verdict.pan_zoom and _moved([verdict.placement, *ext_boxes]):
+                    verdict = replace(verdict, pan_zoom=True)
+                pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
+                                    np.concatenate([r_times, np.zeros(len(ext_t))]),
+                                    d[run.pairs], area_name, mirrored, verdict))
+            elif verdict.accepted:
+                kept.append(span)
+                ext_t, ext_d = _extend(clip, refs, int(ref_id), rt, run, span, shot_span(g), area_name,
+                                       mirrored)
+                pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
+                                    np.concatenate([r_times, run.ref_time(ext_t)]),
+                                    np.concatenate([d[run.pairs], ext_d]), area_name, mirrored, verdict))
+    groups: list[list[Piece]] = []
+    photo = ref.kind == "image" and not still_clip
+    for piece in sorted(pieces + weak, key=lambda x: x.start):
+        if groups and photo and piece.start - max(x.end for x in groups[-1]) <= MAX_JOIN_GAP:
+            groups[-1].append(piece)  # one photo shown on: pieces of one pan/zoom are one finding
+        elif groups and not still and _continues(groups[-1][-1], piece):
+            groups[-1].append(piece)
+        else:
+            groups.append([piece])
+    groups = [g for g in groups if any(p.verdict.accepted for p in g)]
+    return [_finding(clip, refs, int(ref_id), ref, group, clip_fps) for group in groups]
+
+
 def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None = None,
                 clip_fps: float | None = None) -> list[dict[str, Any]]:
     """Findings for ``report.reused``, sorted by clip time.
@@ -405,83 +488,29 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
     r_crop = refs.variant[pairs.ref_row]
     still_clip = clip.samples.kind == "image"
     findings: list[dict[str, Any]] = []
+    n_codes = 2 * len(AREAS)
     for ref_id in np.unique(owner):
-        m = owner == ref_id
-        if len(np.unique(q_sample[m])) < (1 if still_clip else MIN_SAMPLES):
+        mine = owner == ref_id
+        if len(np.unique(q_sample[mine])) < (1 if still_clip else MIN_SAMPLES):
             continue
         ref, ref_area = refs.store.load_samples(int(ref_id))
-        rt = np.asarray(ref.t)
-        keep = _closest_pairs(q_sample[m], r_sample[m], pairs.distance[m], len(rt))
-        qs, rs, d, variants = q_sample[m][keep], r_sample[m][keep], pairs.distance[m][keep], q_variant[m][keep]
-        crops = r_crop[m][keep]
-        tq, tr = qt_all[qs], rt[rs]
-        still = still_clip or ref.kind == "image"
-        shot = np.searchsorted(bounds, tq, side="right")
-
-        def shot_span(g: int) -> tuple[float, float]:
-            return (float(bounds[g - 1]) if g > 0 else 0.0, float(bounds[g]) if g < len(bounds) else np.inf)
-
-        pieces: list[Piece] = []
-        weak: list[Piece] = []  # too short to be reported alone; kept when they carry on a reported piece
-        for g in np.unique(shot):
-            idx = np.flatnonzero(shot == g)
-            if still_clip:
-                best = idx[int(np.argmin(d[idx]))]
-                runs = [Run(0.0, float(tr[best]), np.array([best]))]
-            elif ref.kind == "image":
-                runs = [Run(r.speed, r.offset, idx[r.pairs]) for r in still_runs(tq[idx], qs[idx], d[idx])]
-            else:
-                runs = [Run(r.speed, r.offset, idx[r.pairs]) for r in find_runs(tq[idx], tr[idx], qs[idx], d[idx], RADIUS)]
-            kept: list[tuple[float, float]] = []
-            for run in sorted(runs, key=lambda r: -len(r.pairs)):
-                span = (float(tq[run.pairs].min()), float(tq[run.pairs].max()))
-                if any(_overlap(span, k) for k in kept):
-                    continue  # a clip moment shows one moment of a reference: keep the best-supported run
-                area_name, mirrored = clip.variant_of(_majority(variants[run.pairs]))
-                near = [name for name in ("overlay", "bars") if area_name.startswith("window")
-                        and name in clip.areas and _near(clip.areas[area_name], clip.areas[name])]
-                if near:  # a window that is the picture between bars and banners: checked as that
-                    area_name = near[0]
-                crop = _majority(crops[run.pairs])
-                live = clip.areas.get(area_name, FULL)
-                if ref.kind == "image" and not still_clip:  # a photo shown as video
-                    verdict = check_photo(clip, live, mirrored, np.unique(qs[run.pairs]), ref, ref_area)
-                else:
-                    guess = REF_CROPS[crop] if crop < len(REF_CROPS) else FULL
-                    verdict = check_run(clip, live, mirrored, run, np.unique(qs[run.pairs]), ref, ref_area,
-                                        still_ref=still, guess=guess)
-                r_times = tr[run.pairs]
-                if verdict.retimed is not None:  # the motion check moved the line: report that one
-                    run = Run(verdict.retimed[0], verdict.retimed[1], run.pairs)
-                    r_times = run.ref_time(tq[run.pairs])
-                if verdict.plausible and not verdict.accepted:
-                    weak.append(Piece(run, tq[run.pairs], r_times, d[run.pairs], area_name, mirrored, verdict))
-                if verdict.accepted and ref.kind == "image" and not still_clip:
-                    kept.append(span)
-                    ext_t, ext_boxes = _extend_photo(clip, live, mirrored, span, shot_span(g), ref, ref_area)
-                    if not verdict.pan_zoom and _moved([verdict.placement, *ext_boxes]):
-                        verdict = replace(verdict, pan_zoom=True)
-                    pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
-                                        np.concatenate([r_times, np.zeros(len(ext_t))]),
-                                        d[run.pairs], area_name, mirrored, verdict))
-                elif verdict.accepted:
-                    kept.append(span)
-                    ext_t, ext_d = _extend(clip, refs, int(ref_id), rt, run, span, shot_span(g), area_name,
-                                           mirrored)
-                    pieces.append(Piece(run, np.concatenate([tq[run.pairs], ext_t]),
-                                        np.concatenate([r_times, run.ref_time(ext_t)]),
-                                        np.concatenate([d[run.pairs], ext_d]), area_name, mirrored, verdict))
-        groups: list[list[Piece]] = []
-        photo = ref.kind == "image" and not still_clip
-        for piece in sorted(pieces + weak, key=lambda x: x.start):
-            if groups and photo and piece.start - max(x.end for x in groups[-1]) <= MAX_JOIN_GAP:
-                groups[-1].append(piece)  # one photo shown on: pieces of one pan/zoom are one finding
-            elif groups and not still and _continues(groups[-1][-1], piece):
-                groups[-1].append(piece)
-            else:
-                groups.append([piece])
-        groups = [g for g in groups if any(p.verdict.accepted for p in g)]
-        findings += [_finding(clip, refs, int(ref_id), ref, group, clip_fps) for group in groups]
+        # a split screen may show the same footage in two windows: once a finding is made, the pairs
+        # of the areas clear of every window reported so far are searched again, for another window
+        shown: list[Box] = []
+        m = mine
+        for _ in range(1 + MAX_WINDOWS):
+            found = _ref_findings(clip, refs, int(ref_id), ref, ref_area, m, q_sample, q_variant, r_sample,
+                                  r_crop, pairs.distance, bounds, clip_fps)
+            findings += found
+            if not found:
+                break
+            shown += [Box(w["x"], w["y"], w["x"] + w["w"], w["y"] + w["h"]) for w in (f["window"] for f in found)]
+            clear = np.array([code // 2 < len(AREAS) and AREAS[code // 2] in clip.areas
+                              and all(_shared(clip.areas[AREAS[code // 2]], b) < ANOTHER_WINDOW for b in shown)
+                              for code in range(n_codes)])
+            m = mine & clear[q_variant]
+            if len(np.unique(q_sample[m])) < (1 if still_clip else MIN_SAMPLES):
+                break
     findings.sort(key=lambda f: (f["start_s"], f["ref"]["id"]))
     return findings
 
@@ -530,9 +559,10 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
     elif in_window and area_name in clip.framed:
         # nothing around the window moves: the footage sits between bars and a banner or caption
         in_window, area_name = False, "overlay"
-    elif in_window and bars is not None and _spans_side(live, bars):
-        # a "window" as wide or as tall as the picture between the bars: the bars, and a banner over
-        # the picture, cut off (what the edge trims of live_area.py find when the picture moves)
+    elif in_window and bars is not None and _spans_side(live, bars) and area_name in clip.calm:
+        # a "window" as wide or as tall as the picture between the bars, with no other footage moving
+        # around it (not a reaction's face cam): the bars, and a banner over the picture, cut off (what
+        # the edge trims of live_area.py find when the picture moves)
         in_window = False
         area_name = "overlay" if max(abs(live.y1 - bars.y1), abs(live.y0 - bars.y0), abs(live.x0 - bars.x0),
                                      abs(live.x1 - bars.x1)) > 0.03 else "bars"
@@ -581,6 +611,14 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
 
 def _near(a: Box, b: Box, tol: float = 0.05) -> bool:
     return max(abs(a.x0 - b.x0), abs(a.y0 - b.y0), abs(a.x1 - b.x1), abs(a.y1 - b.y1)) <= tol
+
+
+def _shared(a: Box, b: Box) -> float:
+    """The share of the smaller of two boxes that lies inside the other."""
+    ix = max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+    iy = max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+    small = min(a.width * a.height, b.width * b.height)
+    return ix * iy / small if small > 0 else 0.0
 
 
 def _spans_side(inner: Box, outer: Box, tol: float = 0.03) -> bool:
