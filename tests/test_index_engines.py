@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reuse_material import FIXTURES, excerpt
+from reuse_material import FIXTURES, excerpt, ken_burns
 from verify.matching.footage import fingerprint_files
 from verify.matching.search import ReferenceSet
 from verify.matching.store import Store, copy_index, open_store
@@ -201,9 +201,9 @@ def test_schema_revisions_and_migrate(postgres_url):
     p = run("index", "list", "--index", postgres_url)
     assert p.returncode == 2 and "no index at" in p.stderr and "Traceback" not in p.stderr
     p = run("index", "migrate", postgres_url)
-    assert p.returncode == 0 and "(none) -> 0001" in p.stdout, p.stderr
+    assert p.returncode == 0 and "(none) -> 0002" in p.stdout, p.stderr
     p = run("index", "migrate", postgres_url)
-    assert p.returncode == 0 and "already at revision 0001" in p.stdout
+    assert p.returncode == 0 and "already at revision 0002" in p.stdout
     assert run("index", "stats", "--index", postgres_url).returncode == 0
     with psycopg.connect(postgres_url, autocommit=True) as conn:  # as a newer verify would leave it
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
@@ -355,3 +355,106 @@ def test_segment_blocks_are_aligned_and_capped():
     assert cut(range(1, 65), max_prints=100) == [(0, 7), (8, 15), (16, 23), (24, 31), (32, 39), (40, 47),
                                                  (48, 55), (56, 63), (64, 67)]
     assert cut(range(1, 65), base=16) == [(0, 63), (64, 79)]
+
+# -- references fingerprinted by an older recipe (issue 13: photos without their pan-and-zoom crops) ---------
+
+
+def _as_before_pan_zoom(item):
+    """The encoded rows of a photo as a verify from before the pan-and-zoom crops stored it: the same
+    file, its ``REF_CROPS`` hashes only, recipe 1."""
+    from verify.fingerprint.prints import REF_CROPS
+    from verify.matching.store import encoded_rows
+
+    (ref_row, print_row), = encoded_rows([item])
+    variant = np.frombuffer(print_row[6], np.int16)
+    keep = variant < len(REF_CROPS)
+    hashes = np.frombuffer(print_row[4], np.uint8).reshape(-1, 32)[keep]
+    blobs = [hashes.tobytes()] + [np.frombuffer(print_row[k], dt)[keep].tobytes()
+                                  for k, dt in ((5, np.int32), (6, np.int16), (7, np.uint8))]
+    return (*ref_row[:12], int(keep.sum()), ref_row[13], 1), (*print_row[:4], *blobs)
+
+
+def _back_to_schema_1(location: str) -> None:
+    """Make the index look as a verify from before ``refs.recipe`` left it (schema 1 / revision 0001)."""
+    if location.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as conn:
+            conn.execute("ALTER TABLE refs DROP COLUMN recipe")
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+            conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    else:
+        import sqlite3
+
+        with sqlite3.connect(location) as conn:
+            conn.execute("ALTER TABLE refs DROP COLUMN recipe")
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+
+
+def test_an_index_from_before_the_recipe_is_upgraded_and_says_what_is_outdated(location, archive, new_refs):
+    """An index made before references carried their recipe: opening a SQLite file upgrades it in
+    place, a PostgreSQL database after `verify index migrate`; each reference gets the recipe its
+    stored prints show: the photo added before the pan-and-zoom crops is outdated, the one added after
+    is not, and the video is not."""
+    from verify.fingerprint.prints import RECIPE_VERSION
+
+    with Store(":memory:") as scratch:
+        (copy,) = fingerprint_files([archive / "photo.jpg"], scratch)  # the same photo, another file
+    copy.sha256 = "0" * 64
+    with open_store(location) as store:
+        store.add_rows([_as_before_pan_zoom(new_refs[1])])
+        store.add_many([new_refs[0], copy])
+    _back_to_schema_1(location)
+    if location.startswith("postgresql"):
+        p = run("index", "list", "--index", location)
+        assert p.returncode == 2 and f"run `verify index migrate {location}`" in p.stderr, p.stderr
+        p = run("index", "migrate", location)
+        assert p.returncode == 0 and "0001 -> 0002" in p.stdout, p.stderr
+    refs = json.loads(run("index", "list", "--index", location, "--json", "-").stdout)
+    assert [(r["kind"], r["recipe"], r["outdated"]) for r in refs] == [
+        ("image", 1, True), ("video", RECIPE_VERSION["video"], False), ("image", RECIPE_VERSION["image"], False)]
+    p = run("index", "stats", "--index", location)
+    assert "1 reference(s) were fingerprinted by an older verify" in p.stdout and "--refresh" in p.stdout
+
+
+def test_outdated_photos_are_named_in_the_search_and_refreshed(location, archive, new_refs, tmp_path):
+    """A photo indexed before the pan-and-zoom crops: `index list`/`stats` and the search's report say
+    it is outdated and how to refresh it; `verify index add --refresh` fingerprints it again from its
+    file (same id, title and date, the pan-and-zoom crops added) and the zoom is found as a photo.
+    (This zoom starts at 1x, so the old prints find its start too; one that starts zoomed in is missed.)"""
+    with open_store(location) as store:
+        store.add_rows([_as_before_pan_zoom(new_refs[1])])
+    assert json.loads(run("index", "stats", "--index", location, "--json", "-").stdout)["outdated"] == 1
+    assert "[outdated: `verify index add --refresh`]" in run("index", "list", "--index", location).stdout
+    clip = ken_burns(archive / "photo.jpg", tmp_path / "zoom.mp4")
+    out = tmp_path / "r.json"
+    assert run(clip, "--index", location, "--json", out, "-q").returncode == 0
+    report = json.loads(out.read_text())
+    assert report["reference_search"]["outdated"] == 1
+    assert "verify index add --refresh" in report["reference_search"]["note"]
+    before = json.loads(run("index", "list", "--index", location, "--json", "-").stdout)
+    p = run("index", "add", "--refresh", "--index", location)
+    assert p.returncode == 0 and "refreshed 1 of 1 outdated" in p.stdout, p.stderr
+    after = json.loads(run("index", "list", "--index", location, "--json", "-").stdout)
+    assert [(r["id"], r["title"], r["sha256"]) for r in after] == [(r["id"], r["title"], r["sha256"]) for r in before]
+    assert after[0]["prints"] > before[0]["prints"] and not after[0]["outdated"]
+    assert json.loads(run("index", "stats", "--index", location, "--json", "-").stdout)["outdated"] == 0
+    assert run(clip, "--index", location, "--json", out, "-q").returncode == 0
+    report = json.loads(out.read_text())
+    assert [f["ref"]["kind"] for f in report["reused"]] == ["photo"] and "outdated" not in report["reference_search"]
+    assert "refreshed 0 of 0" in run("index", "add", "--refresh", "--index", location).stdout  # nothing left to do
+
+
+def test_refresh_names_a_file_that_is_gone_and_keeps_its_reference(location, tmp_path, new_refs):
+    photo = tmp_path / "gone.jpg"
+    photo.write_bytes((FIXTURES / "photo.jpg").read_bytes())
+    with Store(":memory:") as scratch:
+        (item,) = fingerprint_files([photo], scratch)
+    with open_store(location) as store:
+        store.add_rows([_as_before_pan_zoom(item)])
+    photo.unlink()
+    p = run("index", "add", "--refresh", "--index", location)
+    assert p.returncode == 2 and "not refreshed #1" in p.stderr and "Traceback" not in p.stderr
+    assert json.loads(run("index", "stats", "--index", location, "--json", "-").stdout)["outdated"] == 1
+    p = run("index", "add", "--index", location)
+    assert p.returncode == 2 and "no PATH" in p.stderr

@@ -18,6 +18,8 @@ import typer
 from .cli_options import PlainGroup
 
 EXIT_OK, EXIT_INPUT = 0, 2
+#: what an outdated reference misses (``prints.RECIPE_VERSION``)
+OUTDATED_WHY = "photos without the pan-and-zoom crops: a photo shown with a slow zoom is missed"
 
 index_app = typer.Typer(cls=PlainGroup, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                         context_settings={"help_option_names": ["-h", "--help"]},
@@ -61,8 +63,9 @@ def _open(index: Optional[str], create: bool):
 
 @index_app.command("add")
 def add(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Videos, images, or folders of them.",
-                                                show_default=False)],
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PATH...",
+                                                          help="Videos, images, or folders of them.",
+                                                          show_default=False)] = None,
     index: IndexOpt = None,
     title: Annotated[Optional[str], typer.Option("--title", metavar="T",
                                                  help="Title of the footage (default: the file name).")] = None,
@@ -70,11 +73,20 @@ def add(
                                                 help="When the footage was first published or archived.")] = None,
     source: Annotated[Optional[str], typer.Option("--source", metavar="TEXT",
                                                   help="Where it comes from (archive, URL, agency).")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fingerprint again, from their files, the references "
+                                          "indexed by an older verify (`index stats` counts them as outdated).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Fingerprint footage and add it to the index (all files in one transaction)."""
     from .dates import DateError, parse_date
     from .matching.footage import fingerprint_files, media_files
+
+    if refresh:
+        _refresh(index, quiet)
+        if not paths:
+            raise typer.Exit(EXIT_OK)
+    if not paths:
+        raise _fail("no PATH to add (or --refresh)")
 
     if date is not None:
         try:
@@ -113,19 +125,70 @@ def add(
                      else EXIT_INPUT)
 
 
+def _refresh(index: Optional[str], quiet: bool) -> None:
+    """``index add --refresh``: every outdated reference fingerprinted again from its file (found at the
+    stored path with the same SHA-256), keeping its id, title, date and source; one transaction per
+    reference, so an interrupted refresh leaves each one either as it was or refreshed.  A file that
+    is gone or changed is named and left as it is (exit 2)."""
+    import os
+
+    from .errors import InputError
+    from .fingerprint.prints import reference_prints
+    from .fingerprint.sampling import sample_file
+    from .hashing import file_sha256
+    from .matching.store import NewRef
+
+    failed = False
+    done = 0
+    with _open(index, create=False) as store:
+        todo = [r for r in store.refs() if r.outdated]
+        for r in todo:
+            p = Path(r.path)
+            try:
+                if file_sha256(p) != r.sha256:
+                    raise InputError(r.path, "changed since it was indexed (add the file again)")
+                prints = reference_prints(sample_file(p))
+                item = NewRef(path=r.path, sha256=r.sha256, size_bytes=os.path.getsize(p), prints=prints)
+            except InputError as exc:
+                print(f"verify: not refreshed #{r.id} {r.path}: {exc.problem}", file=sys.stderr)
+                failed = True
+                continue
+            except OSError as exc:
+                print(f"verify: not refreshed #{r.id} {r.path}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
+                failed = True
+                continue
+            except KeyboardInterrupt:
+                raise _fail(f"interrupted: #{r.id} and those after it were not refreshed") from None
+            if store.replace(r.id, item):
+                done += 1
+                if not quiet:
+                    print(f"#{r.id}  {r.path}  refreshed ({len(prints.prints)} fingerprints)")
+            else:
+                print(f"verify: not refreshed #{r.id} {r.path}: removed or replaced meanwhile", file=sys.stderr)
+        if not quiet:
+            print(f"refreshed {done} of {len(todo)} outdated reference(s) in {store.path}")
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
 @index_app.command("list")
 def list_(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = False) -> None:
     """List the references in the index."""
     with _open(index, create=False) as store:
         refs = store.refs()
     if as_json is not None:
-        _write_json(as_json, [dict(vars(r)) for r in refs])
+        _write_json(as_json, [{**vars(r), "outdated": r.outdated} for r in refs])
     if quiet or as_json == "-":
         return
     for r in refs:
         span = f"{r.duration_s or 0:.1f} s" if r.kind == "video" else "image"
         extra = " · ".join(x for x in (r.date, r.source) if x)
-        print(f"#{r.id}  {r.title or ''}  [{span}]  {r.path}" + (f"  ({extra})" if extra else ""))
+        print(f"#{r.id}  {r.title or ''}  [{span}]  {r.path}" + (f"  ({extra})" if extra else "")
+              + ("  [outdated: `verify index add --refresh`]" if r.outdated else ""))
+    outdated = sum(r.outdated for r in refs)
+    if outdated:
+        print(f"{outdated} reference(s) were fingerprinted by an older verify ({OUTDATED_WHY}); "
+              "`verify index add --refresh` fingerprints them again from their files")
 
 
 @index_app.command("remove")
@@ -150,6 +213,9 @@ def stats(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = Fal
         return
     for key, value in figures.items():
         print(f"{key:13s} {value}")
+    if figures.get("outdated"):
+        print(f"{figures['outdated']} reference(s) were fingerprinted by an older verify ({OUTDATED_WHY}); "
+              "`verify index add --refresh` fingerprints them again from their files")
 
 
 @index_app.command("copy")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.4"  # 1.3: times count from the file's start as FFmpeg shows them (were from the first frame);
-# 1.4: reused findings' evidence, window and ref.kind
+SCHEMA_VERSION = "1.5"  # 1.3: times count from the file's start as FFmpeg shows them (were from the first frame);
+# 1.4: reused findings' evidence, window and ref.kind; 1.5: reference_search.outdated
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}

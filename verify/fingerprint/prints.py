@@ -70,6 +70,24 @@ def photo_crops(aspect: float) -> list[Box]:
     return boxes
 
 
+#: How a reference of each kind is fingerprinted, as a version the index stores with every reference
+#: (``refs.recipe``): a reference stored with an older version than its kind's is *outdated*, still
+#: searched as it is, but missing what the newer recipe finds; ``verify index add --refresh``
+#: fingerprints it again.  Bump the kind's number when its reference prints change.
+#:   video 1: ``REF_CROPS`` of 8 samples a second.
+#:   image 1: ``REF_CROPS`` only; image 2: also ``photo_crops`` (a photo shown with a pan or zoom).
+RECIPE_VERSION = {"video": 1, "image": 2}
+
+
+def recipe_of(kind: str, variants: np.ndarray) -> int:
+    """The recipe version stored prints of a reference of ``kind`` were made with, read from their
+    variant numbers (for an index from before the version was stored): a photo with a variant past
+    ``REF_CROPS`` has pan-and-zoom crops."""
+    if kind == "image" and len(variants) and int(np.max(variants)) >= len(REF_CROPS):
+        return 2
+    return 1
+
+
 #: clip-side live areas cut from the frame's edges (``live_area.py``), tightest last
 EDGE_AREAS = ("full", "bars", "overlay")
 #: clip-side variants: live area name, in the order their index is stored; ``window1``... are the

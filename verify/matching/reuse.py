@@ -657,6 +657,13 @@ def add_reuse(report: Report, findings: list[dict[str, Any]], searched: list[Ref
                                         f"{found}")}
     if default:
         report.reference_search["default_index"] = True
+    outdated = sum(r.outdated for refs in searched for r in refs.refs.values())
+    if outdated:
+        # photos fingerprinted before their pan-and-zoom crops: searched, but a slow zoom over them is missed
+        report.reference_search["outdated"] = outdated
+        report.reference_search["note"] += (f"; {outdated} reference{'s' if outdated != 1 else ''} fingerprinted by "
+                                            "an older verify (a photo shown with a pan or zoom can be missed): "
+                                            "refresh with `verify index add --refresh`")
     created = _date(report.metadata.creation_time)
     for f in findings:
         ref = f["ref"]

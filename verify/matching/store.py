@@ -42,10 +42,10 @@ import numpy as np
 
 from ..fingerprint.live_area import Box
 from ..fingerprint.pdq import HASH_BYTES
-from ..fingerprint.prints import REF_CROPS, Prints, RefPrints
+from ..fingerprint.prints import RECIPE_VERSION, REF_CROPS, Prints, RefPrints, recipe_of
 from ..fingerprint.sampling import REF_SAMPLES_PER_SECOND, Samples
 
-SCHEMA = 1
+SCHEMA = 2  # 2: refs.recipe, the version of how each reference was fingerprinted (RECIPE_VERSION)
 #: what the stored fingerprints depend on; an index made with other settings cannot be searched
 PRINT_RECIPE = f"pdq64-thumb128-ref{REF_SAMPLES_PER_SECOND:g}fps-crops{len(REF_CROPS)}"
 
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS refs (
     path TEXT NOT NULL, title TEXT, date TEXT, source TEXT,
     kind TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, size_bytes INTEGER NOT NULL,
     duration_s REAL, fps REAL, width INTEGER, height INTEGER,
-    samples INTEGER NOT NULL, prints INTEGER NOT NULL, added_at TEXT NOT NULL
+    samples INTEGER NOT NULL, prints INTEGER NOT NULL, added_at TEXT NOT NULL,
+    recipe INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS prints (
     ref_id INTEGER PRIMARY KEY REFERENCES refs(id) ON DELETE CASCADE,
@@ -131,6 +132,12 @@ class RefInfo:
     samples: int
     prints: int
     added_at: str
+    recipe: int = 1  # how it was fingerprinted (``RECIPE_VERSION`` of its kind when it was added)
+
+    @property
+    def outdated(self) -> bool:
+        """Fingerprinted by an older recipe than this verify's for its kind (``index add --refresh``)."""
+        return self.recipe < RECIPE_VERSION.get(self.kind, 1)
 
     def public(self) -> dict[str, object]:
         """The ``ref`` object of a finding."""
@@ -171,6 +178,7 @@ class IndexStore(Protocol):
     def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
                  on_added: Callable[[RefInfo], None] | None = None,
                  on_duplicate: Callable[[str, int], None] | None = None) -> list[int]: ...
+    def replace(self, ref_id: int, item: NewRef) -> bool: ...
     def remove(self, ref_id: int) -> bool: ...
     def refs(self) -> list[RefInfo]: ...
     def ref(self, ref_id: int) -> RefInfo | None: ...
@@ -210,7 +218,8 @@ def decode_samples(info: RefInfo, area: str, times: bytes, shape: str, thumbs: b
 
 
 _INFO_COLS = ("id, path, title, date, source, kind, sha256, size_bytes, duration_s, fps, width, height, "
-              "samples, prints, added_at")
+              "samples, prints, added_at, recipe")
+_N_INFO = 15  # columns of a refs row without its id
 
 
 class Store:
@@ -251,9 +260,24 @@ class Store:
                                     [("schema", str(SCHEMA)), ("recipe", PRINT_RECIPE), ("generation", "0"),
                                      ("store_id", secrets.token_hex(8))])
                 return
+            if rows.get("schema") == "1" and rows.get("recipe") == PRINT_RECIPE:
+                self._upgrade_from_1()
+                rows["schema"] = str(SCHEMA)
         if rows.get("schema") != str(SCHEMA) or rows.get("recipe") != PRINT_RECIPE:
             raise IndexError_(f"{self.path} was made by another version of verify "
                               f"(schema {rows.get('schema')}, {rows.get('recipe')}); rebuild it")
+
+    def _upgrade_from_1(self) -> None:
+        """Schema 1 -> 2, inside the opening transaction: ``refs.recipe``, read from each reference's
+        stored variants (``recipe_of``: a photo added before its pan-and-zoom crops is recipe 1).
+        Nothing else changes; an older verify cannot open the file afterwards (it says so)."""
+        self.db.execute("ALTER TABLE refs ADD COLUMN recipe INTEGER NOT NULL DEFAULT 1")
+        for ref_id, kind, variant in self.db.execute(
+                "SELECT r.id, r.kind, p.variant FROM refs r JOIN prints p ON p.ref_id = r.id "
+                "WHERE r.kind = 'image'").fetchall():
+            self.db.execute("UPDATE refs SET recipe = ? WHERE id = ?",
+                            (recipe_of(kind, np.frombuffer(variant, np.int16)), ref_id))
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA),))
 
     def close(self) -> None:
         self.db.close()
@@ -327,7 +351,7 @@ class Store:
                         on_duplicate(str(ref_row[0]), existing)
                     continue
                 cur = self.db.execute(
-                    f"INSERT INTO refs ({_INFO_COLS.replace('id, ', '', 1)}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO refs ({_INFO_COLS.replace('id, ', '', 1)}) VALUES ({','.join('?' * _N_INFO)})",
                     ref_row)
                 ref_id = int(cur.lastrowid or 0)
                 self.db.execute("INSERT INTO prints VALUES (?,?,?,?,?,?,?,?,?)", (ref_id, *print_row))
@@ -351,13 +375,29 @@ class Store:
                           + [packer.flush()])
         now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         ref_row = (item.path, item.title, item.date, item.source, s.kind, item.sha256, item.size_bytes,
-                   round(s.duration_s, 3), s.fps, s.display[0], s.display[1], len(s.t), len(rp.prints), now)
+                   round(s.duration_s, 3), s.fps, s.display[0], s.display[1], len(s.t), len(rp.prints), now,
+                   RECIPE_VERSION.get(s.kind, 1))
         print_row = (json.dumps([rp.area.x0, rp.area.y0, rp.area.x1, rp.area.y1]),
                      np.asarray(s.t, np.float32).tobytes(), json.dumps(list(shape)),
                      thumbs, rp.prints.hashes.tobytes(),
                      rp.prints.sample.astype(np.int32).tobytes(), rp.prints.variant.astype(np.int16).tobytes(),
                      rp.prints.quality.astype(np.uint8).tobytes())
         return ref_row, print_row
+
+    def replace(self, ref_id: int, item: NewRef) -> bool:
+        """Store ``item``'s fingerprints as those of reference ``ref_id`` (the same file fingerprinted
+        again by a newer recipe: ``index add --refresh``), keeping its id, title, date, source and
+        path, in one transaction; False when the reference is gone (or is another file now)."""
+        ref_row, print_row = Store._rows(item)
+        with self.transaction():
+            cur = self.db.execute("UPDATE refs SET samples = ?, prints = ?, recipe = ? WHERE id = ? AND sha256 = ?",
+                                  (ref_row[11], ref_row[12], ref_row[14], ref_id, item.sha256))
+            if cur.rowcount == 0:
+                return False
+            self.db.execute("UPDATE prints SET area = ?, times = ?, thumb_shape = ?, thumbs = ?, hashes = ?, "
+                            "sample = ?, variant = ?, quality = ? WHERE ref_id = ?", (*print_row, ref_id))
+            self._changed()
+        return True
 
     def remove(self, ref_id: int) -> bool:
         with self.transaction():
@@ -381,9 +421,10 @@ class Store:
             "FROM refs").fetchone()
         kinds = dict(self.db.execute("SELECT kind, COUNT(*) FROM refs GROUP BY kind").fetchall())
         size = os.path.getsize(self.path) if self.path != ":memory:" and os.path.exists(self.path) else 0
+        outdated = sum(r.outdated for r in self.refs())
         return {"path": self.path, "references": n, "videos": kinds.get("video", 0), "images": kinds.get("image", 0),
                 "seconds": round(float(seconds), 1), "samples": samples, "fingerprints": prints,
-                "file_bytes": size, "recipe": PRINT_RECIPE}
+                "file_bytes": size, "recipe": PRINT_RECIPE, "outdated": outdated}
 
     def stamp(self) -> dict[str, object]:
         """What identifies the stored fingerprints.  ``generation`` and ``change_id`` change with every
@@ -423,7 +464,7 @@ class Store:
         for row in self.db.execute(f"SELECT {', '.join('r.' + c for c in cols.split(', '))}, p.area, p.times, "
                                    "p.thumb_shape, p.thumbs, p.hashes, p.sample, p.variant, p.quality "
                                    "FROM refs r JOIN prints p ON p.ref_id = r.id ORDER BY r.id"):
-            yield tuple(row[:14]), tuple(row[14:])
+            yield tuple(row[:_N_INFO]), tuple(row[_N_INFO:])
 
 
 def encoded_rows(items: Iterable[NewRef | None]) -> list[tuple[tuple[object, ...], tuple[object, ...]]]:

@@ -97,7 +97,8 @@ def tables():
         sa.Column("sha256", sa.Text, nullable=False, unique=True), sa.Column("size_bytes", sa.BigInteger, nullable=False),
         sa.Column("duration_s", sa.Float), sa.Column("fps", sa.Float), sa.Column("width", sa.Integer),
         sa.Column("height", sa.Integer), sa.Column("samples", sa.Integer, nullable=False),
-        sa.Column("prints", sa.Integer, nullable=False), sa.Column("added_at", sa.Text, nullable=False))
+        sa.Column("prints", sa.Integer, nullable=False), sa.Column("added_at", sa.Text, nullable=False),
+        sa.Column("recipe", sa.Integer, nullable=False, server_default="1"))
     prints = sa.Table(
         "prints", md,
         sa.Column("ref_id", sa.BigInteger, sa.ForeignKey("refs.id", ondelete="CASCADE"), primary_key=True),
@@ -109,7 +110,7 @@ def tables():
 
 
 _INFO = ("id", "path", "title", "date", "source", "kind", "sha256", "size_bytes", "duration_s", "fps", "width",
-         "height", "samples", "prints", "added_at")
+         "height", "samples", "prints", "added_at", "recipe")
 _PRINT = ("area", "times", "thumb_shape", "thumbs", "hashes", "sample", "variant", "quality")
 
 
@@ -317,6 +318,20 @@ class PgStore:
                 on_added(info)
         return ids
 
+    def replace(self, ref_id: int, item: NewRef) -> bool:
+        """Store ``item``'s fingerprints as those of reference ``ref_id`` (``index add --refresh``),
+        keeping its id and description, in one transaction; False when it is gone or another file."""
+        (ref_row, print_row), = encoded_rows([item])
+        r, p = self._refs, self._prints
+        with self._write() as conn:
+            done = conn.execute(r.update().where((r.c.id == ref_id) & (r.c.sha256 == item.sha256))
+                                .values(samples=ref_row[11], prints=ref_row[12], recipe=ref_row[14])).rowcount
+            if not done:
+                return False
+            conn.execute(p.update().where(p.c.ref_id == ref_id).values(**dict(zip(_PRINT, print_row))))
+            self._changed(conn)
+        return True
+
     def remove(self, ref_id: int) -> bool:
         with self._write() as conn:
             gone = conn.execute(self._refs.delete().where(self._refs.c.id == ref_id)).rowcount > 0
@@ -352,7 +367,8 @@ class PgStore:
                                         "unnest(ARRAY['refs', 'prints', 'meta']::regclass[]) AS c")).scalar()
         return {"path": self.path, "references": int(n), "videos": kinds.get("video", 0),
                 "images": kinds.get("image", 0), "seconds": round(float(seconds), 1), "samples": int(samples),
-                "fingerprints": int(prints), "file_bytes": int(size), "recipe": PRINT_RECIPE}
+                "fingerprints": int(prints), "file_bytes": int(size), "recipe": PRINT_RECIPE,
+                "outdated": sum(x.outdated for x in self.refs())}
 
     def stamp(self) -> dict[str, object]:
         """Generation and random change id (bumped by every add/remove), counts and the last id."""
