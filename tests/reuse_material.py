@@ -116,13 +116,13 @@ def still_of(src: Path, t: float, out: Path) -> Path:
     return out
 
 
-def ken_burns(photo: Path, out: Path, seconds: float = 6.0, zoom: float = 2.0) -> Path:
-    """A 640x360 25 fps clip of ``photo`` zooming in slowly from 1x to ``zoom``x towards a point right of
-    and above the centre (the "Ken Burns" effect)."""
+def ken_burns(photo: Path, out: Path, seconds: float = 6.0, zoom: float = 2.0, start: float = 1.0) -> Path:
+    """A 640x360 25 fps clip of ``photo`` zooming in slowly from ``start``x to ``zoom``x towards a point
+    right of and above the centre (the "Ken Burns" effect)."""
     if not out.exists():
         n = int(seconds * 25)
         ffmpeg("-loop", "1", "-i", str(photo), "-an", "-vf",
-               f"scale=1280:-2,crop=1280:720,zoompan=z='1+{zoom - 1}*on/{n}':"
+               f"scale=1280:-2,crop=1280:720,zoompan=z='{start}+{zoom - start}*on/{n}':"
                f"x='(iw-iw/zoom)*0.6':y='(ih-ih/zoom)*0.4':d={n}:s=640x360:fps=25",
                "-frames:v", str(n), "-c:v", "libx264", "-preset", "veryfast", "-crf", "24",
                "-pix_fmt", "yuv420p", str(out))

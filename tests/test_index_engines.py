@@ -420,17 +420,17 @@ def test_an_index_from_before_the_recipe_is_upgraded_and_says_what_is_outdated(l
 def test_outdated_photos_are_named_in_the_search_and_refreshed(location, archive, new_refs, tmp_path):
     """A photo indexed before the pan-and-zoom crops: `index list`/`stats` and the search's report say
     it is outdated and how to refresh it; `verify index add --refresh` fingerprints it again from its
-    file (same id, title and date, the pan-and-zoom crops added) and the zoom is found as a photo.
-    (This zoom starts at 1x, so the old prints find its start too; one that starts zoomed in is missed.)"""
+    file (same id, title and date, the pan-and-zoom crops added).  A zoom from 1.5x to 2x is missed
+    by the old prints (no crop of theirs is that small) and found as the photo after the refresh."""
     with open_store(location) as store:
         store.add_rows([_as_before_pan_zoom(new_refs[1])])
     assert json.loads(run("index", "stats", "--index", location, "--json", "-").stdout)["outdated"] == 1
     assert "[outdated: `verify index add --refresh`]" in run("index", "list", "--index", location).stdout
-    clip = ken_burns(archive / "photo.jpg", tmp_path / "zoom.mp4")
+    clip = ken_burns(archive / "photo.jpg", tmp_path / "zoom.mp4", start=1.5)
     out = tmp_path / "r.json"
     assert run(clip, "--index", location, "--json", out, "-q").returncode == 0
     report = json.loads(out.read_text())
-    assert report["reference_search"]["outdated"] == 1
+    assert report["reused"] == [] and report["reference_search"]["outdated"] == 1
     assert "verify index add --refresh" in report["reference_search"]["note"]
     before = json.loads(run("index", "list", "--index", location, "--json", "-").stdout)
     p = run("index", "add", "--refresh", "--index", location)
