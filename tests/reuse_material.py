@@ -205,6 +205,38 @@ def reaction(clip: Path, face: Path, layout: str, out: Path, seconds: float = 8.
     return out
 
 
+#: still cameras framed by flat colour (issue 13, item 1): name -> (ffmpeg filter graph from [0:v] to [v],
+#: where the picture is as x, y, w, h fractions of the 640x360 frame).  Bars and bands of any colour,
+#: on one side or unevenly, a banner with "text" and a blurred copy of the picture as a fill.
+TEXT = ("drawbox=x={x}:y={y}:w={w}:h={h}:color={c}:t=fill,"
+        "drawbox=x={x}+{w}*0.05:y={y}+{h}*0.25:w={w}*0.5:h={h}*0.22:color=white:t=fill,"
+        "drawbox=x={x}+{w}*0.05:y={y}+{h}*0.6:w={w}*0.3:h={h}*0.16:color=white:t=fill")
+FRAMES = {
+    # a coloured banner along the bottom, nothing else: one inner edge, no window
+    "banner": ("[0:v]scale=640:360,setsar=1," + TEXT.format(x=0, y=280, w=640, h=80, c="0xd04010") + "[v]",
+               (0.0, 0.0, 1.0, 280 / 360)),
+    # one brand-colour band down the left side (a channel's sidebar with a logo), nothing else
+    "sideband": ("[0:v]scale=640:360,setsar=1," + TEXT.format(x=0, y=0, w=150, h=360, c="0x1a7a3a") + "[v]",
+                 (150 / 640, 0.0, 490 / 640, 1.0)),
+    # white bars, uneven (the picture 40 px from the left, 95 px from the top), a blue banner on top
+    "white": ("[0:v]scale=400:226,setsar=1,pad=640:360:40:95:color=white,"
+              + TEXT.format(x=0, y=0, w=640, h=70, c="0x2040a0") + "[v]", (40 / 640, 95 / 360, 400 / 640, 226 / 360)),
+    # the picture over a blurred, enlarged copy of itself (a still camera: the fill is still too), off
+    # centre, with a red banner at the bottom
+    "blurfill": ("[0:v]split[a][b];[b]scale=640:360,setsar=1,gblur=sigma=20[bg];[a]scale=384:216,setsar=1[fg];"
+                 "[bg][fg]overlay=220:40," + TEXT.format(x=0, y=290, w=640, h=70, c="0xb01818") + "[v]",
+                 (220 / 640, 40 / 360, 384 / 640, 216 / 360)),
+}
+
+
+def framed(src: Path, frame: str, out: Path) -> Path:
+    """``src`` framed as ``FRAMES[frame]`` (640x360)."""
+    if not out.exists():
+        ffmpeg("-i", str(src), "-an", "-filter_complex", FRAMES[frame][0], "-map", "[v]",
+               "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p", str(out))
+    return out
+
+
 def reframe_refs(work: Path) -> dict[str, Path]:
     """Known footage for issue 13's families: ministry's street (a static camera), box and cup shots,
     scenes.mp4's tree (a nearly static camera, tree.avi from 8 s), a frame of ministry's street held
@@ -223,6 +255,8 @@ def reframe_refs(work: Path) -> dict[str, Path]:
 REFRAME_FAMILIES = {
     "vertical_fill": ["vfill", "vfill_other"],
     "still_in_bars": ["tree_bars", "street_bars", "held_bars", "tree_bars_other", "held_bars_other", "street_bars_other"],
+    "still_in_colour": ["held_banner", "tree_sideband", "street_white", "held_blurfill", "tree_white",
+                        "held_banner_other", "tree_sideband_other", "held_white_other", "held_blurfill_other"],
     "still_reencode": ["tree_re", "held_re", "held_re_other", "held_re_later"],
     "ken_burns": ["ken_burns", "ken_burns_other"],
     "picture_in_picture": ["pip", "pip_noborder", "pip_small", "pip_other"],
@@ -255,6 +289,22 @@ def reframe_case(name: str, work: Path) -> tuple[Path, dict[str, tuple[float, fl
         "held_bars_other": lambda: (static_in_bars(held_still(cuts, 1.0, work / "held-other.mp4"),
                                                    work / "held-bars-other.mp4"), {}),
         "street_bars_other": lambda: (static_in_bars(street_other(), work / "street-bars-other.mp4"), {}),
+        # still cameras framed by flat colour and a blurred fill (FRAMES), and other times of the same cameras
+        "held_banner": lambda: (framed(refs["held"], "banner", work / "held-banner.mp4"), {"held": (0, 5, 0, 5)}),
+        "tree_sideband": lambda: (framed(excerpt(scenes, 8, 7, work / "tree-long.mp4"), "sideband",
+                                         work / "tree-sideband.mp4"), {"tree": (1, 6, 0, 5)}),
+        "street_white": lambda: (framed(refs["street"], "white", work / "street-white.mp4"), {"street": (0, 4, 0, 4)}),
+        "tree_white": lambda: (framed(excerpt(scenes, 8, 7, work / "tree-long.mp4"), "white",
+                                      work / "tree-white.mp4"), {"tree": (1, 6, 0, 5)}),
+        "held_blurfill": lambda: (framed(refs["held"], "blurfill", work / "held-blurfill.mp4"), {"held": (0, 5, 0, 5)}),
+        "held_banner_other": lambda: (framed(held_still(cuts, 1.0, work / "held-other.mp4"), "banner",
+                                             work / "held-banner-other.mp4"), {}),
+        "tree_sideband_other": lambda: (framed(excerpt(cuts, 6.4, 2.8, work / "tree-other.mp4"), "sideband",
+                                               work / "tree-sideband-other.mp4"), {}),
+        "held_white_other": lambda: (framed(held_still(ministry, 3.8, work / "held-later.mp4"), "white",
+                                            work / "held-white-other.mp4"), {}),
+        "held_blurfill_other": lambda: (framed(held_still(cuts, 2.5, work / "held-other2.mp4"), "blurfill",
+                                               work / "held-blurfill-other.mp4"), {}),
         "tree_re": lambda: (reencoded(refs["tree"], work / "tree-re.mp4", 34), {"tree": (0, 5, 0, 5)}),
         "held_re": lambda: (reencoded(refs["held"], work / "held-re.mp4"), {"held": (0, 5, 0, 5)}),
         "held_re_other": lambda: (reencoded(held_still(cuts, 2.5, work / "held-other2.mp4"), work / "held-re-other.mp4"),
@@ -310,6 +360,11 @@ REFRAME_WINDOWS = {
     "split_twice": {"cup": [(2 / 640, 91 / 360, 316 / 640, 178 / 360), (322 / 640, 91 / 360, 316 / 640, 178 / 360)]},
     "split_twice_later": {"cup": [(2 / 640, 91 / 360, 316 / 640, 178 / 360),
                                   (322 / 640, 91 / 360, 316 / 640, 178 / 360)]},
+    "held_banner": {"held": FRAMES["banner"][1]},
+    "tree_sideband": {"tree": FRAMES["sideband"][1]},
+    "street_white": {"street": FRAMES["white"][1]},
+    "tree_white": {"tree": FRAMES["white"][1]},
+    "held_blurfill": {"held": FRAMES["blurfill"][1]},
     "react_side": {"cup": (8 / 640, 70 / 360, 400 / 640, 224 / 360)},
     "react_below": {"box": (0.0, 150 / 640, 1.0, 202 / 640)},
     "react_over": {"cup": (0.0, 0.0, 1.0, 1.0)},

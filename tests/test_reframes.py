@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reuse_material import REFRAME_WINDOWS, expectations, reframe_case, reframe_refs, score_findings
+from reuse_material import (FRAMES, REFRAME_FAMILIES, REFRAME_WINDOWS, expectations, reframe_case, reframe_refs,
+                             score_findings)
+from verify.fingerprint import live_area
 from verify.fingerprint.windows import windows
 from verify.matching.footage import fingerprint_files
 from verify.matching.reuse import add_reuse, search_clip
@@ -74,9 +76,13 @@ def test_still_camera_in_bars_needs_no_motion_to_find_its_picture(reframe_work):
                and abs(b.y1 - 245 / 360) <= 0.03 for b in found), found
 
 
+FRAMED = set(REFRAME_FAMILIES["still_in_bars"] + REFRAME_FAMILIES["still_in_colour"])  # no window: bars, banners
+
+
 @pytest.mark.parametrize("name", ["vfill", "tree_bars", "held_bars", "tree_re", "held_re", "ken_burns", "pip", "pip_noborder",
                                   "split", "split_twice", "split_twice_later", "react_side", "react_below",
-                                  "react_over"])
+                                  "react_over", "held_banner", "tree_sideband", "street_white", "tree_white",
+                                  "held_blurfill"])
 def test_reframed_footage_is_found(name, reframe_work, reframe_index):
     """Every known window yields exactly one finding with its own span and ``window`` (a split screen
     of one clip twice: two findings of it), and nothing else is found."""
@@ -87,10 +93,12 @@ def test_reframed_footage_is_found(name, reframe_work, reframe_index):
     for f in findings:
         assert "speed" not in f["transform"]  # none of these plays at another speed
         window = REFRAME_WINDOWS.get(name, {}).get(f["ref"]["title"])
-        if window is not None and min(f["window"]["w"], f["window"]["h"]) < 0.95:
+        if name in FRAMED:  # nothing around the picture moves: bars and a banner, not a window
+            assert "overlay" in f["transform"] and "window" not in f["transform"]
+            if name.endswith("_bars"):
+                assert "bars" in f["transform"]
+        elif window is not None and min(f["window"]["w"], f["window"]["h"]) < 0.95:
             assert "window" in f["transform"] and "crop" not in f["transform"]
-        elif name.endswith("_bars"):  # nothing around the picture moves: bars and a banner, not a window
-            assert {"bars", "overlay"} <= set(f["transform"]) and "window" not in f["transform"]
         else:
             assert "window" not in f["transform"]
         assert 0 < f["confidence"] <= 1
@@ -119,7 +127,8 @@ def test_photo_shown_as_video(reframe_work, reframe_index):
 
 @pytest.mark.parametrize("name", ["vfill_other", "tree_bars_other", "held_bars_other", "held_re_later",
                                   "ken_burns_other", "pip_other", "split_other", "react_side_other",
-                                  "react_below_other", "react_over_other"])
+                                  "react_below_other", "react_over_other", "held_banner_other",
+                                  "tree_sideband_other", "held_white_other", "held_blurfill_other"])
 def test_hard_negatives_match_nothing(name, reframe_work, reframe_index):
     findings, expected = search(name, reframe_work, reframe_index)
     assert expected == {} and findings == [], findings
@@ -138,3 +147,27 @@ def test_the_flag_names_window_photo_and_evidence(reframe_work, reframe_index):
     (flag,) = [f for f in analysis.report.flags if f.code == "reused_footage"]
     assert "shown in a window of the frame (from 50%, 6%, 44% wide, 46% high)" in flag.message, flag.message
     assert flag.evidence["window"]["x"] == pytest.approx(0.5, abs=0.02)
+
+
+@pytest.mark.parametrize("name,frame", [("held_banner", "banner"), ("street_white", "white"), ("tree_white", "white"),
+                                        ("tree_sideband", "sideband")])
+def test_bars_and_banners_of_any_colour_are_found_by_their_uniformity(name, frame, reframe_work):
+    """Uniform bands ending at a sharp edge: an orange banner under a camera where nothing moves (no
+    motion for the stillness test, one inner edge only for the windows), uneven white bars with a
+    blue banner, a green side band: the picture inside them is a candidate live area, to 1.5 %."""
+    x, y, w, h = FRAMES[frame][1]
+    areas = live_area.live_areas(analysed(name, reframe_work)[0].samples.spread(600))
+    assert any(abs(b.x0 - x) <= 0.015 and abs(b.y0 - y) <= 0.015 and abs(b.width - w) <= 0.015
+               and abs(b.height - h) <= 0.015 for b in areas.values()), areas
+
+
+def test_without_the_uniformity_test_a_still_camera_under_a_banner_is_missed(reframe_work, reframe_index, monkeypatch):
+    """What the fusion adds: the same held camera under a banner, its clip fingerprinted again with the
+    uniform bands switched off, is not found (stillness cannot tell a still picture from a banner)."""
+    from verify.fingerprint.prints import clip_prints
+
+    analysis, _ = analysed("held_banner", reframe_work)
+    cuts = [s.start_s for s in analysis.report.shots[1:]]
+    assert search_clip(clip_prints(analysis.samples), reframe_index, cuts, analysis.report.media.fps)
+    monkeypatch.setattr(live_area, "_uniform_cut", lambda mean, tstd: None)
+    assert search_clip(clip_prints(analysis.samples), reframe_index, cuts, analysis.report.media.fps) == []

@@ -89,7 +89,7 @@ def recipe_of(kind: str, variants: np.ndarray) -> int:
 
 
 #: clip-side live areas cut from the frame's edges (``live_area.py``), tightest last
-EDGE_AREAS = ("full", "bars", "overlay")
+EDGE_AREAS = ("full", "bars", "overlay", "uniform")
 #: clip-side variants: live area name, in the order their index is stored; ``window1``... are the
 #: windows inside the frame (picture-in-picture, split screen, vertical fill: ``windows.py``)
 AREAS = EDGE_AREAS + tuple(f"window{i + 1}" for i in range(MAX_WINDOWS))

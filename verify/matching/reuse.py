@@ -47,6 +47,7 @@ MAX_JOIN_GAP = MAX_GAP + 0.5  # seconds between two pieces on one line that are 
 SHORT_PIECE = 2.5  # seconds: a piece this short has no measurable speed of its own
 TIMING_MIN = 2.0  # seconds of motion-confirmed span under which the speed of a finding is not known
 SPEED_LABEL = 0.05  # a measured speed this far from 1 (relative) is labelled ``speed``
+SPEED_EVIDENCE = 0.05  # a speed found by motion must agree this much better than normal speed does
 PICTURE_CONFIDENCE = 0.6  # picture-only evidence: confidence = this x the picture correlation
 ANOTHER_WINDOW = 0.1  # an area sharing less than this with every window reported is searched again
 WINDOW_CROP = 0.9  # a window's found border is ~2 % off: a placement narrower than this is a crop
@@ -145,7 +146,10 @@ def check_run(clip: ClipPrints, area: Box, mirrored: bool, run: Run, q_samples: 
 
     box = guess
     scores, motions, tried, means, stds = measure(guess)
-    if len(motions) > MIN_MOTION_CHECKS and float(np.median(motions)) < 0.5 * MOTION_MIN:
+    if (len(motions) > MIN_MOTION_CHECKS and float(np.median(motions)) < 0.5 * MOTION_MIN
+            and (known_geometry or float(np.median(scores)) < STILL_APPEARANCE_MIN)):
+        # (a picture that matches this well may be a nearly still camera whose hash line is off in
+        # time: every moment of it looks alike; the motion search below may place it)
         return Verdict(False, False, float(np.median(scores)), float(np.median(motions)), guess, False)
     if not known_geometry:
         thirds = picks[np.linspace(0, len(picks) - 1, min(3, len(picks))).round().astype(int)]
@@ -301,6 +305,12 @@ def retime(clip: ClipPrints, area: Box, mirrored: bool, run: Run, picks: np.ndar
     best, a, sh = max(fine + grid)
     if best <= -1.0:
         return None
+    if abs(a - 1.0) > SPEED_LABEL:
+        # a speed is a claim: normal speed, at its own best offset, wins unless clearly worse (a tree in
+        # light wind moves alike at many speeds)
+        normal = max((score(1.0, float(x)), float(x)) for x in np.arange(-reach, reach + 1e-9, reach / 16))
+        if normal[0] >= best - SPEED_EVIDENCE:
+            best, a, sh = normal[0], 1.0, normal[1]
     return a, r_mid + sh - a * t_mid, best
 
 
@@ -421,7 +431,7 @@ def _ref_findings(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Sample
             if any(_overlap(span, k) for k in kept):
                 continue  # a clip moment shows one moment of a reference: keep the best-supported run
             area_name, mirrored = clip.variant_of(_majority(variants[run.pairs]))
-            near = [name for name in ("overlay", "bars") if area_name.startswith("window")
+            near = [name for name in ("overlay", "uniform", "bars") if area_name.startswith("window")
                     and name in clip.areas and _near(clip.areas[area_name], clip.areas[name])]
             if near:  # a window that is the picture between bars and banners: checked as that
                 area_name = near[0]
@@ -550,12 +560,14 @@ def _finding(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Samples, gr
     verdict = first.verdict
     area_name = first.area
     live = clip.areas.get(area_name, FULL)
+    if area_name == "uniform":  # bars and banners cut off by their flat colour: labelled as overlay
+        area_name = "overlay"
     in_window = area_name.startswith("window")
     bars = clip.areas.get("bars")
-    near = [name for name in ("overlay", "bars") if in_window and name in clip.areas
+    near = [name for name in ("overlay", "uniform", "bars") if in_window and name in clip.areas
             and _near(live, clip.areas[name])]
     if near:  # the window is (within the found borders' accuracy) the picture between bars and banners
-        in_window, area_name = False, near[0]
+        in_window, area_name = False, near[0].replace("uniform", "overlay")
     elif in_window and area_name in clip.framed:
         # nothing around the window moves: the footage sits between bars and a banner or caption
         in_window, area_name = False, "overlay"
