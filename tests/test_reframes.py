@@ -81,8 +81,8 @@ FRAMED = set(REFRAME_FAMILIES["still_in_bars"] + REFRAME_FAMILIES["still_in_colo
 
 @pytest.mark.parametrize("name", ["vfill", "tree_bars", "held_bars", "tree_re", "held_re", "ken_burns", "pip", "pip_noborder",
                                   "split", "split_twice", "split_twice_later", "react_side", "react_below",
-                                  "react_over", "held_banner", "tree_sideband", "street_white", "tree_white",
-                                  "held_blurfill"])
+                                  "react_over", "held_banner", "tree_sideband", "street_white", "held_white",
+                                  "tree_white", "held_blurfill"])
 def test_reframed_footage_is_found(name, reframe_work, reframe_index):
     """Every known window yields exactly one finding with its own span and ``window`` (a split screen
     of one clip twice: two findings of it), and nothing else is found."""
@@ -149,8 +149,8 @@ def test_the_flag_names_window_photo_and_evidence(reframe_work, reframe_index):
     assert flag.evidence["window"]["x"] == pytest.approx(0.5, abs=0.02)
 
 
-@pytest.mark.parametrize("name,frame", [("held_banner", "banner"), ("street_white", "white"), ("tree_white", "white"),
-                                        ("tree_sideband", "sideband")])
+@pytest.mark.parametrize("name,frame", [("held_banner", "banner"), ("street_white", "white"), ("held_white", "white"),
+                                        ("tree_white", "white"), ("tree_sideband", "sideband")])
 def test_bars_and_banners_of_any_colour_are_found_by_their_uniformity(name, frame, reframe_work):
     """Uniform bands ending at a sharp edge: an orange banner under a camera where nothing moves (no
     motion for the stillness test, one inner edge only for the windows), uneven white bars with a
@@ -161,12 +161,14 @@ def test_bars_and_banners_of_any_colour_are_found_by_their_uniformity(name, fram
                and abs(b.height - h) <= 0.015 for b in areas.values()), areas
 
 
-def test_without_the_uniformity_test_a_still_camera_under_a_banner_is_missed(reframe_work, reframe_index, monkeypatch):
-    """What the fusion adds: the same held camera under a banner, its clip fingerprinted again with the
-    uniform bands switched off, is not found (stillness cannot tell a still picture from a banner)."""
+@pytest.mark.parametrize("name", ["held_banner"])
+def test_without_the_uniformity_test_a_still_camera_in_colour_is_missed(name, reframe_work, reframe_index, monkeypatch):
+    """What the fusion adds: a camera where nothing moves under a banner (one inner edge: no window),
+    fingerprinted again with the uniform bands switched off, is not found: stillness cannot tell a
+    still picture from a banner.  (In white bars the windows' edges still find it.)"""
     from verify.fingerprint.prints import clip_prints
 
-    analysis, _ = analysed("held_banner", reframe_work)
+    analysis, _ = analysed(name, reframe_work)
     cuts = [s.start_s for s in analysis.report.shots[1:]]
     assert search_clip(clip_prints(analysis.samples), reframe_index, cuts, analysis.report.media.fps)
     monkeypatch.setattr(live_area, "_uniform_cut", lambda mean, tstd: None)
