@@ -24,12 +24,17 @@ and the raw counts.  The scene timeline is turned off (it plays no part in the s
 
 Then issue 13's families (``reframes``): footage as platforms reframe it, each with hard negatives
 (``tests/reuse_material.py``: ``REFRAME_FAMILIES``, ``reframe_case``): a vertical post over a blurred
-copy of itself, still cameras in bars with a banner (a tree in wind, a street camera, a held frame),
-plain re-encodes of still cameras, a pan and zoom over a photo, picture-in-picture over a moving
-broadcast with a lower third, a split screen of two known clips.  Negatives: the same reframes of
-footage not in the index, other times of the same still cameras, another window of the same
-broadcast.  A finding counts when its clip and reference spans are right (start 0.5 s, end 1 s), its
-``window`` is where the footage is (0.04 of the frame) and a photo is reported as a photo.  Beside
+copy of itself, still cameras in black bars with a banner (a tree in wind, a street camera, a held
+frame), still cameras framed by colour (an orange banner alone, a green side band, uneven white bars
+with a blue banner, off centre over a blurred copy of itself), plain re-encodes of still cameras, a
+pan and zoom over a photo, picture-in-picture over a moving broadcast with a lower third, split
+screens (two known clips; one clip twice, at the same and at another moment: two findings, each with
+its window), reactions (a known clip beside, below or under a person talking to the camera, in
+horizontal and vertical frames).  Negatives: the same reframes of footage not in the index, other
+times of the same still cameras, another window of the same broadcast (the face cam of a reaction is
+never known).  Each expected finding (``expectations``: one per window) counts when a finding has
+its reference, clip and reference spans (start 0.5 s, end 1 s) and ``window`` (0.04 of the frame)
+and a photo is reported as a photo (``score_findings``); a finding that matches none is false.  Beside
 verify: the pHash baseline and a vPDQ-like baseline (PDQ of one frame a second, brute-force match
 within 31 bits, a reference found when half of its per-second hashes match, as ThreatExchange's vPDQ
 compares videos).
