@@ -156,8 +156,6 @@ def windows(stack: np.ndarray) -> list[Box]:
                                   + np.mean(cols < FLAT_SHARE * np.median(cols)))
                     found.append((float(np.mean(inner)) - flat + 0.02 * len(inner), (x0, y0, x1, y1)))
     found.sort(key=lambda s: -s[0])
-    if _debug is not None:
-        _debug[:] = found
     best: list[tuple[int, int, int, int]] = []  # the best window and those nearly as good
     for score, r in found:
         if len(best) >= MAX_WINDOWS or score < found[0][0] - SCORE_MARGIN:
@@ -173,9 +171,6 @@ def windows(stack: np.ndarray) -> list[Box]:
         if all(_shared(r, k) < OTHER_SHARED for k in best) and all(_iou(r, k) < OVERLAP_MAX for k in other):
             other.append(r)
     return [Box(x0 / w, y0 / h, x1 / w, y1 / h) for x0, y0, x1, y1 in best + other]
-
-
-_debug: list | None = None  # set to a list to receive every scored candidate (tests, tuning)
 
 
 def _shared(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

@@ -32,7 +32,8 @@ def find_repeats(clip: ClipPrints, cuts: list[float] | None = None) -> list[dict
     """``[{"first": {start_s, end_s}, "second": {start_s, end_s}}]``, in clip order."""
     if clip.samples.kind == "image" or len(clip.samples.t) < 2 * MIN_SAMPLES:
         return []
-    name = next(a for a in reversed(EDGE_AREAS) if a in clip.areas)  # the tightest live area
+    # the tightest live area cut from the edges (``uniform`` is an alternative to ``overlay``, not tighter)
+    name = next(a for a in reversed(EDGE_AREAS) if a in clip.areas and a != "uniform")
     code = 2 * AREAS.index(name)
     rows = np.flatnonzero(clip.prints.variant == code)
     if len(rows) < 2 * MIN_SAMPLES:
