@@ -263,7 +263,7 @@ def write_store(db: Path, hashes: np.ndarray, sample: np.ndarray, variant: np.nd
     with Store(db) as store, store.transaction():
         for ref_id, lo, hi in zip(ids.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):
             store.db.execute("INSERT INTO refs VALUES (?, ?, NULL, NULL, NULL, 'video', ?, 0, NULL, NULL, NULL, NULL, "
-                             "?, ?, '2026-01-01T00:00:00Z')",
+                             "?, ?, '2026-01-01T00:00:00Z', 1)",
                              (ref_id, f"synthetic/{ref_id}", f"{ref_id:064x}", int(sample[hi - 1]) + 1, hi - lo))
             store.db.execute("INSERT INTO prints VALUES (?, '[0, 0, 1, 1]', x'', '[0, 1, 1]', ?, ?, ?, ?, ?)",
                              (ref_id, empty, hashes[lo:hi].tobytes(), sample[lo:hi].astype(np.int32).tobytes(),

@@ -67,7 +67,7 @@ def synthetic_rows(syn: ix.Synthetic, name: str = "synthetic"):
         samples = int(syn.sample[hi - 1]) + 1
         sha = f"{ref_id:064x}" if name == "synthetic" else hashlib.sha256(f"{name}/{ref_id}".encode()).hexdigest()
         ref = (f"{name}/{ref_id}", None, None, None, "video", sha, 0, samples / 8.0, 25.0, 640, 360,
-               samples, hi - lo, "2026-01-01T00:00:00Z")
+               samples, hi - lo, "2026-01-01T00:00:00Z", 1)
         prints = ("[0, 0, 1, 1]", np.zeros(samples, np.float32).tobytes(), "[0, 1, 1]", zlib.compress(b""),
                   syn.hashes[lo:hi].tobytes(), syn.sample[lo:hi].astype(np.int32).tobytes(),
                   syn.variant[lo:hi].astype(np.int16).tobytes(), bytes(hi - lo))
