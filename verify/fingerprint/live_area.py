@@ -17,8 +17,9 @@ while the footage does.  Working on a stack of small grey thumbnails:
   colour is any, and text inside the band is allowed.  They need no motion.
 
 Stillness and uniformity are fused: where the clip moves enough elsewhere to tell still from live
-(``moving``), the static bands are the ``overlay`` area and uniform bands that end elsewhere are one
-more candidate (``uniform``); where nothing moves (a camera on a still scene), stillness says nothing
+(``moving``), the static bands are the ``overlay`` area and uniform bands that end elsewhere (by a
+row or more: the picture's own still rows next to a band count as band for stillness) are one more
+candidate (``uniform``); where nothing moves (a camera on a still scene), stillness says nothing
 and the uniform bands are the ``overlay`` area.  The result is a short list of candidate areas (full
 frame, without bars, without bars and bands); the matcher hashes each one, because a static camera's
 own still sky could look like a band too.
@@ -142,12 +143,12 @@ def live_areas(stack: np.ndarray) -> dict[str, Box]:
         rows[y0:y1] = row_level <= limit
         cols[x0:x1] = col_level <= limit
         bands = _trim(rows, cols, bars, MAX_BAND)
-        if uniform is not None and not _differs(uniform, bands) and _differs(uniform, bars):
-            bands = uniform  # the two agree: the sharp edges place the border more exactly
         if bands != bars:
             areas["overlay"] = _box(bands, w, h)
-        if uniform is not None and _differs(uniform, bars) and _differs(uniform, bands):
-            areas["uniform"] = _box(uniform, w, h)  # the sharp-edged bands, where stillness ends elsewhere
+        if uniform is not None and _differs(uniform, bars) and uniform != bands:
+            # the sharp-edged bands where stillness ends elsewhere, or a row or two off: the picture's
+            # own still rows next to a band count as band for stillness, not for uniformity
+            areas["uniform"] = _box(uniform, w, h)
     return areas
 
 
