@@ -472,12 +472,13 @@ def segment_blocks(refs: list[RefInfo], base: int | None = None,
 
 def _segment_key(first_id: int, last_id: int, members: list[RefInfo], store_id: object, length: int) -> str:
     """The file-name stem of a segment's saved index: its id block, fingerprint count and a digest of
-    what it holds (each reference's id, SHA-256, fingerprint count and time added, the store's random
-    id) and of the build recipe, so a block whose references changed is never looked for."""
+    what it holds (each reference's id, SHA-256, fingerprint count, time added and fingerprint recipe:
+    ``index add --refresh`` replaces a reference's prints under the same id; the store's random id)
+    and of the build recipe, so a block whose references changed is never looked for."""
     import faiss
 
     recipe = {"faiss": faiss.__version__, "list_length": length, "centroids": "sample-rng0"}
-    held = [[r.id, r.sha256, r.prints, r.added_at] for r in members]
+    held = [[r.id, r.sha256, r.prints, r.added_at, r.recipe] for r in members]
     digest = hashlib.sha256(json.dumps([first_id, last_id, held, str(store_id), recipe]).encode()).hexdigest()[:16]
     return f"s{first_id}-{last_id}-n{sum(r.prints for r in members)}-{digest}"
 
