@@ -462,3 +462,49 @@ def test_weak_shots_get_an_exact_second_look(shuffled):
     plain = refs.search(nothing, 72)
     again = refs.search_shots(nothing, 72, np.arange(20), np.zeros(20, int), 3)
     assert plain.query.tolist() == again.query.tolist() == []
+
+
+def test_windows_are_searched_in_two_stages():
+    """``search_areas``: the edge areas at every sample, the windows at one sample in ``WINDOW_STRIDE``
+    first; a window with a pair there is searched at every sample, and then its pairs, like the edge
+    areas', are those of searching every hash at once; a window with nothing at those samples is left."""
+    from verify.fingerprint.prints import EDGE_AREAS
+    from verify.matching.reuse import RADIUS, WINDOW_STRIDE, search_areas
+    from verify.matching.search import ReferenceSet, build_faiss
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    ref_hashes = rng.integers(0, 256, (3 * n, 32), dtype=np.uint8)
+    refs = ReferenceSet.from_arrays(ref_hashes, np.tile(np.arange(n, dtype=np.int32), 3), np.zeros(3 * n, np.int16),
+                                    np.repeat(np.arange(1, 4, dtype=np.int32), n), build_faiss(ref_hashes, flat_max=0))
+
+    def near(rows: np.ndarray, bits: int = 20) -> np.ndarray:
+        out = ref_hashes[rows].copy()
+        for h in out:
+            for b in rng.choice(256, bits, replace=False):
+                h[b // 8] ^= np.uint8(1 << (b % 8))
+        return out
+
+    k = 40  # clip samples
+    w1, w2 = 2 * len(EDGE_AREAS), 2 * len(EDGE_AREAS) + 2  # window1's and window2's plain variant codes
+    full = near(100 + np.arange(k))  # the whole picture: reference 1 throughout
+    win1 = rng.integers(0, 256, (k, 32), dtype=np.uint8)
+    win1[10:20] = near(n + 500 + np.arange(10))  # window1: reference 2 for ten samples
+    win2 = rng.integers(0, 256, (k, 32), dtype=np.uint8)
+    lone = next(s for s in range(k) if s % WINDOW_STRIDE)  # window2: one known sample, between the first stage's
+    win2[lone] = near(np.array([2 * n + 700]))[0]
+    hashes = np.concatenate([full, win1, win2])
+    sample = np.tile(np.arange(k), 3)
+    variant = np.repeat([0, w1, w2], k)
+    shot = np.zeros(k, int)
+    two = search_areas(refs, hashes, sample, variant, shot)
+    one = refs.search_shots(hashes, RADIUS, sample, shot, 3)
+
+    def pairs_of(p, code: int) -> set:
+        return {(q, r, d) for q, r, d in zip(p.query.tolist(), p.ref_row.tolist(), p.distance.tolist())
+                if variant[q] == code}
+
+    for code in (0, w1):
+        assert pairs_of(two, code) == pairs_of(one, code)
+    assert len({sample[q] for q, _, _ in pairs_of(two, w1)}) >= 8  # window1: nearly all ten samples, not just the seeds
+    assert pairs_of(one, w2) and not pairs_of(two, w2)  # the lone sample is the price of the first stage

@@ -22,13 +22,13 @@ import numpy as np
 
 from ..fingerprint.live_area import FULL, Box
 from ..fingerprint.pdq import hamming
-from ..fingerprint.prints import AREAS, REF_CROPS, ClipPrints
+from ..fingerprint.prints import AREAS, EDGE_AREAS, REF_CROPS, ClipPrints
 from ..fingerprint.windows import MAX_WINDOWS
 from ..fingerprint.sampling import Samples
 from ..report import Report
 from .align import MAX_GAP, MIN_SAMPLES, SPEEDS, Run, find_runs, still_runs
 from .check import FINE_MOTION_STD, MOTION_MIN_STD, aligned, motion_agreement, ncc, place_in_photo, register, worst_part
-from .search import ReferenceSet
+from .search import Pairs, ReferenceSet
 
 RADIUS = 72  # PDQ bits: a pair farther apart is not a candidate (random pictures sit near 128)
 CHECK_SAMPLES = 12  # clip samples of a run that are checked against the reference
@@ -50,6 +50,7 @@ SPEED_LABEL = 0.05  # a measured speed this far from 1 (relative) is labelled ``
 SPEED_EVIDENCE = 0.05  # a speed found by motion must agree this much better than normal speed does
 PICTURE_CONFIDENCE = 0.6  # picture-only evidence: confidence = this x the picture correlation
 ANOTHER_WINDOW = 0.1  # an area sharing less than this with every window reported is searched again
+WINDOW_STRIDE = 3  # a window's hashes are searched first at every 3rd clip sample only (``search_areas``)
 WINDOW_CROP = 0.9  # a window's found border is ~2 % off: a placement narrower than this is a crop
 
 
@@ -477,6 +478,41 @@ def _ref_findings(clip: ClipPrints, refs: ReferenceSet, ref_id: int, ref: Sample
     return [_finding(clip, refs, int(ref_id), ref, group, clip_fps) for group in groups]
 
 
+def search_areas(refs: ReferenceSet, hashes: np.ndarray, sample: np.ndarray, variant: np.ndarray,
+                 shot: np.ndarray) -> Pairs:
+    """The clip's pairs, in two stages, so that windows that show nothing known cost little.
+
+    ``sample``, ``variant`` (2 x area + mirrored) of each hash, ``shot`` of each clip sample.  Stage 1
+    searches the edge areas' hashes (full, bars, overlay, uniform) at every sample and the windows'
+    (``window1``...) at every ``WINDOW_STRIDE``-th sample.  Stage 2 searches the rest of the samples
+    of every window that got any pair at all in stage 1 (generous on purpose: known footage in a
+    window for ``MIN_SAMPLES`` samples has at least one sample searched in stage 1, a long stretch
+    several).  The pairs are then those ``ReferenceSet.search_shots`` gives for the hashes searched
+    (its second look at weak shots included), indexed into ``hashes``: for the edge areas and the
+    windows with a hit, the same pairs as searching every hash at once.  A window with no known
+    footage costs a third of its hashes."""
+    sample = np.asarray(sample, np.int64)
+    variant = np.asarray(variant, np.int64)
+    window = variant >= 2 * len(EDGE_AREAS)
+    later = window & (sample % WINDOW_STRIDE != 0)
+    first = np.flatnonzero(~later)
+    found = refs.search(hashes[first], RADIUS)
+    hit = np.unique(variant[first[found.query]] // 2)
+    rest = np.flatnonzero(later & np.isin(variant // 2, hit))
+    if len(rest):
+        more = refs.search(hashes[rest], RADIUS)
+        keep = np.sort(np.concatenate([first, rest]))
+        query = np.searchsorted(keep, np.concatenate([first[found.query], rest[more.query]]))
+        ref_row = np.concatenate([found.ref_row, more.ref_row])
+        distance = np.concatenate([found.distance, more.distance])
+        order = np.lexsort((ref_row, query))  # ``search``'s own (query, row) order
+        found = Pairs(query[order], ref_row[order], distance[order])
+    else:
+        keep = first
+    pairs = refs.search_shots(hashes[keep], RADIUS, sample[keep], shot, MIN_SAMPLES, pairs=found)
+    return Pairs(keep[pairs.query], pairs.ref_row, pairs.distance)
+
+
 def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None = None,
                 clip_fps: float | None = None) -> list[dict[str, Any]]:
     """Findings for ``report.reused``, sorted by clip time.
@@ -487,8 +523,7 @@ def search_clip(clip: ClipPrints, refs: ReferenceSet, cuts: list[float] | None =
     p = clip.prints
     qt_all = np.asarray(clip.samples.t)
     bounds = np.asarray(sorted(cuts or []), float)
-    pairs = refs.search_shots(p.hashes, RADIUS, p.sample.astype(np.int64),
-                              np.searchsorted(bounds, qt_all, side="right"), MIN_SAMPLES)
+    pairs = search_areas(refs, p.hashes, p.sample, p.variant, np.searchsorted(bounds, qt_all, side="right"))
     if not len(pairs.query):
         return []
     q_sample = p.sample[pairs.query]

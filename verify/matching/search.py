@@ -316,7 +316,8 @@ class ReferenceSet:
         return Pairs(query[order], ref_row[order], distance[order])
 
     def search_shots(self, hashes: np.ndarray, radius: int, sample: np.ndarray, shot: np.ndarray,
-                     min_samples: int, sample_rate: float = REF_SAMPLES_PER_SECOND) -> Pairs:
+                     min_samples: int, sample_rate: float = REF_SAMPLES_PER_SECOND,
+                     pairs: Pairs | None = None) -> Pairs:
         """``search``, then an exact second look for the shots that came back weak.
 
         ``sample`` gives each query hash's clip sample, ``shot`` each sample's shot.  The inverted
@@ -326,8 +327,10 @@ class ReferenceSet:
         reference with a pair within ``RETRY_DISTANCE`` bits, the shot's hashes are compared with every
         hash of that reference near the matched moments (the shot's length at up to 1.6x speed, each
         way), exactly; at most ``RETRY_MAX`` such looks per clip, the best-supported first.  A clip with
-        no reused footage has (nearly) no such shots and pays (nearly) nothing."""
-        pairs = self.search(hashes, radius)
+        no reused footage has (nearly) no such shots and pays (nearly) nothing.  ``pairs``: what
+        ``search(hashes, radius)`` gives, when the caller already has it (searched in parts)."""
+        if pairs is None:
+            pairs = self.search(hashes, radius)
         if all(s.exact for s in self.segments) or not len(pairs.query):  # exact already
             return pairs
         q_sample = sample[pairs.query]
