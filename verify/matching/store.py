@@ -222,7 +222,23 @@ _INFO_COLS = ("id, path, title, date, source, kind, sha256, size_bytes, duration
 _N_INFO = 15  # columns of a refs row without its id
 
 
-class Store:
+class AddsEncodedRows:
+    """``add_many`` of both engines: the items are fingerprinted and encoded (``encoded_rows``) before
+    the engine's ``add_rows`` opens its transaction."""
+
+    def add_many(self, items: Iterable[NewRef | None],
+                 on_added: Callable[[RefInfo], None] | None = None,
+                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
+        """Store every item in ONE transaction (``None`` items are skipped); returns the new ids.
+
+        Fingerprinting (the slow part, done while ``items`` is iterated) and compressing happen before
+        the write lock is taken, so another process adding to the same index waits only for the short
+        write itself.  A file another process stored meanwhile is not stored twice (``on_duplicate``).
+        """
+        return self.add_rows(encoded_rows(items), on_added, on_duplicate)  # type: ignore[attr-defined]
+
+
+class Store(AddsEncodedRows):
     """An open index file (the SQLite engine of ``IndexStore``).  Use as a context manager or call ``close()``."""
 
     engine_name = "sqlite"
@@ -325,17 +341,6 @@ class Store:
     def has_sha(self, sha256: str) -> int | None:
         row = self.db.execute("SELECT id FROM refs WHERE sha256 = ?", (sha256,)).fetchone()
         return int(row[0]) if row else None
-
-    def add_many(self, items: Iterable[NewRef | None],
-                 on_added: Callable[[RefInfo], None] | None = None,
-                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
-        """Store every item in ONE transaction (``None`` items are skipped); returns the new ids.
-
-        Fingerprinting (the slow part, done while ``items`` is iterated) and compressing happen before
-        the write lock is taken, so another process adding to the same index waits only for the short
-        write itself.  A file another process stored meanwhile is not stored twice (``on_duplicate``).
-        """
-        return self.add_rows(encoded_rows(items), on_added, on_duplicate)
 
     def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
                  on_added: Callable[[RefInfo], None] | None = None,

@@ -46,7 +46,8 @@ from ..fingerprint.live_area import Box
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import Prints
 from ..fingerprint.sampling import Samples
-from .store import PRINT_RECIPE, SCHEMA, IndexError_, NewRef, RefInfo, decode_samples, encoded_rows
+from .store import (PRINT_RECIPE, SCHEMA, AddsEncodedRows, IndexError_, NewRef, RefInfo, decode_samples,
+                    encoded_rows)
 
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
 #: the advisory lock every schema change holds (any constant; "verify" in ASCII)
@@ -180,7 +181,7 @@ def _reason(exc: Exception) -> str:
     return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
 
 
-class PgStore:
+class PgStore(AddsEncodedRows):
     """An open PostgreSQL index.  Use as a context manager or call ``close()``."""
 
     engine_name = "postgresql"
@@ -278,13 +279,6 @@ class PgStore:
         with self._read() as conn:
             row = conn.execute(sa.select(self._refs.c.id).where(self._refs.c.sha256 == sha256)).first()
         return int(row[0]) if row else None
-
-    def add_many(self, items: Iterable[NewRef | None],
-                 on_added: Callable[[RefInfo], None] | None = None,
-                 on_duplicate: Callable[[str, int], None] | None = None) -> list[int]:
-        """Store every item in ONE transaction (``None`` items are skipped); returns the new ids.
-        Fingerprinting (while ``items`` is iterated) happens before the transaction begins."""
-        return self.add_rows(encoded_rows(items), on_added, on_duplicate)
 
     def add_rows(self, pending: Iterable[tuple[tuple[object, ...], tuple[object, ...]]],
                  on_added: Callable[[RefInfo], None] | None = None,
