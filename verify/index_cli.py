@@ -171,6 +171,13 @@ def _refresh(index: Optional[str], quiet: bool) -> None:
         raise typer.Exit(EXIT_INPUT)
 
 
+def _say_outdated(count: int) -> None:
+    """The line ``index list`` and ``index stats`` print when references are outdated."""
+    if count:
+        print(f"{count} reference(s) were fingerprinted by an older verify ({OUTDATED_WHY}); "
+              "`verify index add --refresh` fingerprints them again from their files")
+
+
 @index_app.command("list")
 def list_(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = False) -> None:
     """List the references in the index."""
@@ -185,10 +192,7 @@ def list_(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = Fal
         extra = " · ".join(x for x in (r.date, r.source) if x)
         print(f"#{r.id}  {r.title or ''}  [{span}]  {r.path}" + (f"  ({extra})" if extra else "")
               + ("  [outdated: `verify index add --refresh`]" if r.outdated else ""))
-    outdated = sum(r.outdated for r in refs)
-    if outdated:
-        print(f"{outdated} reference(s) were fingerprinted by an older verify ({OUTDATED_WHY}); "
-              "`verify index add --refresh` fingerprints them again from their files")
+    _say_outdated(sum(r.outdated for r in refs))
 
 
 @index_app.command("remove")
@@ -213,9 +217,7 @@ def stats(index: IndexOpt = None, as_json: JsonOpt = None, quiet: QuietOpt = Fal
         return
     for key, value in figures.items():
         print(f"{key:13s} {value}")
-    if figures.get("outdated"):
-        print(f"{figures['outdated']} reference(s) were fingerprinted by an older verify ({OUTDATED_WHY}); "
-              "`verify index add --refresh` fingerprints them again from their files")
+    _say_outdated(int(figures.get("outdated") or 0))
 
 
 @index_app.command("copy")
