@@ -169,8 +169,8 @@ def test_remote_manifest_is_reported_not_fetched(tmp_path):
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/manifest.c2pa"
         certs = build.test_certificates(tmp_path)
-        build._c2pa_sign(certs, build._manifest("VerifyTestCam 1.0", "remote.jpg", [{"action": "c2pa.created", "digitalSourceType": build.IPTC + "digitalCapture"}]),
-                         FIXTURES / "photo.jpg", tmp_path / "remote.jpg", "image/jpeg", remote_url=url)
+        build.sign_manifest(certs, "VerifyTestCam 1.0", "remote.jpg", [{"action": "c2pa.created", "digitalSourceType": build.IPTC + "digitalCapture"}],
+                            FIXTURES / "photo.jpg", tmp_path / "remote.jpg", "image/jpeg", remote_url=url)
         report = run(tmp_path / "remote.jpg")
     finally:
         server.shutdown()
@@ -191,10 +191,10 @@ def test_manifest_time_against_claimed_date_and_creation_time(provenance_files, 
     # a manifest dated a year after the container's creation time (ministry.mp4: 2020-10-11)
     build = load_fixture_builder()
     certs = build.test_certificates(tmp_path)
-    build._c2pa_sign(certs, build._manifest("VerifyTestEditor 1.0", "m.mp4",
-                                            [{"action": "c2pa.created", "when": "2021-11-02T12:00:00Z",
-                                              "digitalSourceType": build.IPTC + "digitalCapture"}]),
-                     FIXTURES / "ministry.mp4", tmp_path / "m.mp4", "video/mp4")
+    build.sign_manifest(certs, "VerifyTestEditor 1.0", "m.mp4",
+                        [{"action": "c2pa.created", "when": "2021-11-02T12:00:00Z",
+                          "digitalSourceType": build.IPTC + "digitalCapture"}],
+                        FIXTURES / "ministry.mp4", tmp_path / "m.mp4", "video/mp4")
     report = run(tmp_path / "m.mp4", claimed_date=dt.date(2021, 11, 2))
     [conflict] = flags(report)["c2pa_time_conflict"]
     assert conflict.severity == "warning" and conflict.evidence["against"] == "creation_time"
@@ -262,18 +262,18 @@ def test_generated_ingredient_makes_the_edit_ai_marked(tmp_path):
 
     build = load_fixture_builder()
     certs = build.test_certificates(tmp_path)
-    build._c2pa_sign(certs, build._manifest("verify-test-generator 2.0", "gen.jpg",
-                                            [{"action": "c2pa.created",
-                                              "digitalSourceType": build.IPTC + "trainedAlgorithmicMedia"}]),
-                     FIXTURES / "photo.jpg", tmp_path / "gen.jpg", "image/jpeg")
+    build.sign_manifest(certs, "verify-test-generator 2.0", "gen.jpg",
+                        [{"action": "c2pa.created",
+                          "digitalSourceType": build.IPTC + "trainedAlgorithmicMedia"}],
+                        FIXTURES / "photo.jpg", tmp_path / "gen.jpg", "image/jpeg")
     with Image.open(tmp_path / "gen.jpg") as im:
         im.crop((0, 0, 320, 240)).save(tmp_path / "crop.jpg", quality=85)
-    build._c2pa_sign(certs, build._manifest("VerifyTestEditor 3.1", "edit.jpg",
-                                            [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["gen"]}},
-                                             {"action": "c2pa.cropped"}]),
-                     tmp_path / "crop.jpg", tmp_path / "edit.jpg", "image/jpeg",
-                     ingredients=[({"title": "gen.jpg", "relationship": "parentOf", "instance_id": "gen",
-                                    "label": "gen"}, tmp_path / "gen.jpg")])
+    build.sign_manifest(certs, "VerifyTestEditor 3.1", "edit.jpg",
+                        [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["gen"]}},
+                         {"action": "c2pa.cropped"}],
+                        tmp_path / "crop.jpg", tmp_path / "edit.jpg", "image/jpeg",
+                        ingredients=[({"title": "gen.jpg", "relationship": "parentOf", "instance_id": "gen",
+                                       "label": "gen"}, tmp_path / "gen.jpg")])
     report = run(tmp_path / "edit.jpg")
     [ingredient] = report.provenance.c2pa["active_manifest"]["ingredients"]
     assert ingredient["digital_source_types"] == ["trainedAlgorithmicMedia"]

@@ -41,10 +41,10 @@ def test_hostile_manifest_text_is_escaped(tmp_path):
     build = load_fixture_builder()
     certs = build.test_certificates(tmp_path)
     hostile = '<script>alert(1)</script>\u202egpj.exe'
-    build._c2pa_sign(certs, build._manifest(f"{hostile} 1.0", hostile,
-                                            [{"action": "c2pa.created", "softwareAgent": hostile,
-                                              "digitalSourceType": build.IPTC + "digitalCapture"}]),
-                     FIXTURES / "photo.jpg", tmp_path / "hostile.jpg", "image/jpeg")
+    build.sign_manifest(certs, f"{hostile} 1.0", hostile,
+                        [{"action": "c2pa.created", "softwareAgent": hostile,
+                          "digitalSourceType": build.IPTC + "digitalCapture"}],
+                        FIXTURES / "photo.jpg", tmp_path / "hostile.jpg", "image/jpeg")
     report, shown = rows(tmp_path / "hostile.jpg")
     assert report.provenance.c2pa["state"] == "valid"
     page = provenance_html(report)
@@ -64,10 +64,10 @@ def test_provenance_pages_render_cleanly_in_chromium(provenance_files, tmp_path)
         pytest.skip("no chromium binary on this machine (apt-get install chromium)")
     build = load_fixture_builder()
     certs = build.test_certificates(tmp_path)
-    build._c2pa_sign(certs, build._manifest("<img src=x onerror=alert(1)> 1.0", "<b>t</b>",
-                                            [{"action": "c2pa.created", "softwareAgent": "</td><script>x()</script>",
-                                              "digitalSourceType": build.IPTC + "trainedAlgorithmicMedia"}]),
-                     FIXTURES / "photo.jpg", tmp_path / "hostile.jpg", "image/jpeg")
+    build.sign_manifest(certs, "<img src=x onerror=alert(1)> 1.0", "<b>t</b>",
+                        [{"action": "c2pa.created", "softwareAgent": "</td><script>x()</script>",
+                          "digitalSourceType": build.IPTC + "trainedAlgorithmicMedia"}],
+                        FIXTURES / "photo.jpg", tmp_path / "hostile.jpg", "image/jpeg")
     for name in ("edited-signed.jpg", "ai-tampered.mp4", "hostile.jpg"):
         path = provenance_files.get(name, tmp_path / name)
         analysis = analyse(path, Options(scenes=False))
