@@ -266,9 +266,6 @@ class ShotDetector(Analyzer):
             self._check_cut(t)
             self._check_dissolve(t)
 
-    def _local_level(self, t: int) -> float:
-        return max(self._levels(t))
-
     def _levels(self, t: int) -> tuple[float, float]:
         """Typical change before and after frame ``t`` (0.4 s each side)."""
         k = max(5, int(round(self.fps * 0.4)))
