@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import http.server
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -20,7 +22,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 # `verify CLIP` searches the default index when it exists ($VERIFY_INDEX, else the user data folder):
 # no test may find the index of whoever runs the tests.  Tests of the default index set their own.
-_NO_INDEX = Path(tempfile.mkdtemp(prefix="verify-tests-")) / "default-index.sqlite"
+_NO_INDEX_DIR = Path(tempfile.mkdtemp(prefix="verify-tests-"))
+atexit.register(shutil.rmtree, _NO_INDEX_DIR, ignore_errors=True)  # one per test process, gone after it
+_NO_INDEX = _NO_INDEX_DIR / "default-index.sqlite"
 os.environ["VERIFY_INDEX"] = str(_NO_INDEX)
 
 
