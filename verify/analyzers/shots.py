@@ -68,9 +68,10 @@ FLOW_REACH = 3  # neighbouring frame pairs on each side that the local-motion te
 STILL_PIXEL = 1.0  # a pixel whose change (averaged over 5x5 pixels) stays under this on the two frames before
 # and the two after a frame is still around it...
 STILL_SHARE = 0.2  # ...a jump cut in one fixed framing needs this share of the picture still around it...
-STILL_JUMP = 1.2  # ...and that still part changing by this much (mean, 0-255, after a brightness/contrast
-# fit) on the one frame: measured 1.7-3.8 on the jump cuts it finds on every encoding, at most 0.86 on any
-# other frame of the corpus that changes by 6 or more (benchmarks/README, "icewater")
+STILL_JUMP = 2.2  # ...and that still part changing by this much (mean, 0-255, after a brightness/contrast
+# fit) on the one frame: measured 3.2-3.8 on the jump cut it finds (icewater 125, 8 encodings), 0.9-2.2 on
+# the three it leaves (icewater 158, 710, 836), at most 0.86 on any other frame of the shot corpus that
+# changes by 6 or more, 1.34 on a box a hand jerks in one frame (fixtures/cuts.mp4, frame 486)
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
