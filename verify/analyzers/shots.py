@@ -21,6 +21,11 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
 * **Dissolves** are found as windows (0.25–2 s) whose end pictures differ, whose middle pictures are
   linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
   not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
+  When one side moves (into or out of a still picture), the middle frames are no blend of the two
+  end pictures; then each frame is fitted as a blend of the frame next to it, carried along by dense
+  local motion (DIS optical flow, computed only on windows the cheaper tests let through), and the
+  still end picture: the moving side's share must fall from whole to nearly nothing, and the blend,
+  not motion, must bridge the ends' difference.
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
   run (a long flat run becomes a shot of its own).  The picture must change on both sides of the run
   (within 0.4 s): an even grey sky whose luma spread hovers at the flat threshold is content, not a
@@ -72,6 +77,13 @@ STILL_JUMP = 2.2  # ...and that still part changing by this much (mean, 0-255, a
 # fit) on the one frame: measured 3.2-3.8 on the jump cut it finds (icewater 125, 8 encodings), 0.9-2.2 on
 # the three it leaves (icewater 158, 710, 836), at most 0.86 on any other frame of the shot corpus that
 # changes by 6 or more, 1.34 on a box a hand jerks in one frame (fixtures/cuts.mp4, frame 486)
+MOVING_GATE = 0.8  # a dissolve with a moving side: middle frame's residual against the two end pictures at most this
+MOVING_RESIDUAL = 0.45  # every frame inside within this of the blend (moving side carried, still side), relative to the ends' difference
+MOVING_GAIN = 0.18  # a frame lowers the moving side's share only where the blend leaves this much less than local motion alone
+MOVING_STEP = 0.35  # largest fall of the moving side's share between two frames (a dissolve, not a cut)
+MOVING_LEFT = 0.25  # share of the moving side left next to the still end picture at most this
+MOVING_LEAD = 3  # the window opens on this many frames of the moving shot alone (carried along, nothing blended)
+MOVING_BLENDED = 0.65  # the blend steps bridge at least this share of the end pictures' difference (motion does not)
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
@@ -124,6 +136,7 @@ class ShotDetector(Analyzer):
         self._last_cut = -1
         self._cuts: list[Boundary] = []
         self._dissolves: list[Boundary] = []
+        self._moving_dissolves: list[Boundary] = []  # found by the moving-side fit: never displace those above
         self._fades: list[Boundary] = []
         self._flat_start: int | None = None
         self._flat_left = 255.0  # change from the frames before the open flat run to its first frame
@@ -136,6 +149,7 @@ class ShotDetector(Analyzer):
         self.width = 64
         self.possible_cut_now = False
         self._flow_err: dict[int, float] = {}
+        self._carry: dict[tuple[int, int], np.ndarray] = {}  # (frame, other frame): other carried onto frame
         self._dis = None
         self._grid: tuple | None = None
         self._opening_end = -1  # first frame after a flat opening (a fade from black into the first shot)
@@ -187,6 +201,8 @@ class ShotDetector(Analyzer):
         """Merged boundaries; with ``settled_before``, only those no later evidence can change."""
         fades = list(self._fades)
         dissolves = _cluster(self._dissolves)
+        dissolves += [b for b in _cluster(self._moving_dissolves)
+                      if not any(d.start <= b.end and b.start <= d.end for d in dissolves)]
         merged: list[Boundary] = []
         reach = int(round(self.fps * 1.0))
         for b in fades:
@@ -265,6 +281,8 @@ class ShotDetector(Analyzer):
             self._dmc.pop(k, None)
             self._dh.pop(k, None)
             self._flow_err.pop(k, None)
+            for j in (k - 1, k + 1):
+                self._carry.pop((k, j), None)
         self._forgotten = max(self._forgotten, before)
 
     def _decide(self, t: int) -> None:
@@ -378,6 +396,10 @@ class ShotDetector(Analyzer):
     def _predict_error(self, a: _Feat, b: _Feat) -> float:
         """Mean absolute luma error (0-255) of picture ``b`` predicted from ``a`` by dense local motion
         (DIS optical flow on the analysis picture, ``a`` warped along it)."""
+        return cv2.norm(self._warp(a, b), b.pic.astype(np.uint8), cv2.NORM_L1) / b.pic.size
+
+    def _warp(self, a: _Feat, b: _Feat) -> np.ndarray:
+        """Picture ``a`` warped onto picture ``b`` along dense local motion (DIS optical flow), 8-bit."""
         if self._dis is None:
             self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
         prev, cur = a.pic.astype(np.uint8), b.pic.astype(np.uint8)
@@ -385,9 +407,8 @@ class ShotDetector(Analyzer):
         if self._grid is None or self._grid[0].shape != cur.shape:
             self._grid = tuple(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
         flow = self._dis.calc(cur, prev, None)
-        warped = cv2.remap(prev, self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1], cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
-        return cv2.norm(warped, cur, cv2.NORM_L1) / cur.size
+        return cv2.remap(prev, self._grid[0] + flow[..., 0], self._grid[1] + flow[..., 1], cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
 
     def _flow_ratio(self, t: int) -> float:
         """Local-motion prediction error of frame ``t`` against the worst of its neighbours' within
@@ -493,17 +514,15 @@ class ShotDetector(Analyzer):
             big = _dist(fa, ft)
             if big < DISSOLVE_MIN_DIFF:
                 continue
-            if after is not None and _dist(ft, after) > 0.45 * big:
-                continue  # the picture after t still changes fast: not the end of a transition
+            # the picture after t still changes fast: t is not the end of a transition into a still
+            # picture (but may be the end of one into a moving shot, out of a still picture)
+            end_still = after is None or _dist(ft, after) <= 0.45 * big
             before = self._feats.get(a - 2)
-            if before is not None and _dist(before, fa) > 0.45 * big:
+            start_still = before is None or _dist(before, fa) <= 0.45 * big
+            if not (end_still or start_still):
                 continue
             mid_alpha, mid_resid = _blend_one(fa.pic, ft.pic, self._feats[a + w // 2].pic)
-            if not 0.2 <= mid_alpha <= 0.8 or mid_resid > DISSOLVE_MAX_RESIDUAL:
-                continue
-            quarters = [self._feats[a + w * k // 4].pic for k in (1, 2, 3)]
-            fit = _blend_fit(fa.pic, ft.pic, quarters)
-            if fit is None or not _blend_shape(fit[0]) or float(fit[1].max()) > DISSOLVE_MAX_RESIDUAL:
+            if not 0.2 <= mid_alpha <= 0.8 or mid_resid > MOVING_GATE:
                 continue
             if max(self._dmc.get(i, 0.0) for i in range(a + 1, t + 1)) > 0.5 * big:
                 continue
@@ -512,16 +531,102 @@ class ShotDetector(Analyzer):
             if float(np.mean(np.abs(fa.pic - ft.pic) > DISSOLVE_MIN_DIFF)) < DISSOLVE_SPREAD:
                 continue  # only part of the picture changed: something fades in or out over one shot
             frames = list(range(a, t + 1))
-            alphas, resid = _blend_fit(fa.pic, ft.pic, [self._feats[i].pic for i in frames])
-            inside = resid[1:-1]
-            if inside.size == 0 or float(np.max(inside)) > DISSOLVE_MAX_RESIDUAL:
+            found = self._still_blend(a, t, w) if end_still and start_still else None
+            into = self._dissolves
+            if found is None:  # one side may move: the end picture is still (forward) or the start picture is
+                into = self._moving_dissolves
+                found = self._moving_blend(a, t, forward=end_still)
+                if found is None and end_still and start_still:
+                    found = self._moving_blend(a, t, forward=False)
+            if found is None:
                 continue
+            alphas, inside = found
             start = frames[int(np.argmax(alphas < 0.95))]
             mid = frames[int(np.argmax(alphas <= 0.5))]
             end = frames[int(np.argmax(alphas <= 0.05))] if np.any(alphas <= 0.05) else t
             for i in (start, mid, end):
                 self._times[i] = self._feats[i].t
-            self._dissolves.append(Boundary(mid, "dissolve", start, end, big * (1.0 - float(inside.mean()))))
+            into.append(Boundary(mid, "dissolve", start, end, big * (1.0 - float(inside.mean()))))
+
+    def _still_blend(self, a: int, t: int, w: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Blend weights of frame ``a``'s picture in frames ``a``..``t`` and the residuals of the
+        frames inside, if every frame is a blend of the two end pictures (a dissolve between two
+        still shots); else None."""
+        fa, ft = self._feats[a].pic, self._feats[t].pic
+        mid_alpha, mid_resid = _blend_one(fa, ft, self._feats[a + w // 2].pic)
+        if mid_resid > DISSOLVE_MAX_RESIDUAL:
+            return None
+        fit = _blend_fit(fa, ft, [self._feats[a + w * k // 4].pic for k in (1, 2, 3)])
+        if fit is None or not _blend_shape(fit[0]) or float(fit[1].max()) > DISSOLVE_MAX_RESIDUAL:
+            return None
+        alphas, resid = _blend_fit(fa, ft, [self._feats[i].pic for i in range(a, t + 1)])
+        inside = resid[1:-1]
+        if inside.size == 0 or float(np.max(inside)) > DISSOLVE_MAX_RESIDUAL:
+            return None
+        return alphas, inside
+
+    def _moving_blend(self, a: int, t: int, forward: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        """A dissolve whose one side moves, into (``forward``) or out of a still picture.
+
+        Forward: each frame inside is fitted as c x (the frame before it, carried along by dense
+        local motion) + (1 - c) x the still end picture; the moving side's share of frame i is the
+        product of the c's up to i.  Backward, the mirror: the frame after, carried back, blended
+        with the still start picture.  A frame counts toward the fall only where the blend explains
+        clearly more than local motion alone does (inside one moving shot c drifts a little under 1
+        where the camera settles on the end picture, and the still picture explains little).  Every
+        frame must fit; the window must open on a few frames of the moving shot alone (not in the
+        middle of an effect inside one shot, a fireball fading over a man who stays); the moving
+        side's share must fall without a jump and be nearly gone next to the still end; and the blend
+        steps must bridge most of the two end pictures' difference (a moving shot that settles on the
+        end picture bridges it by motion).
+        Returns the outgoing side's share in frames ``a``..``t`` and the residuals inside, or None.
+        Dense motion is computed here only, on windows every cheaper dissolve test has let through.
+        """
+        fa, ft = self._feats[a].pic, self._feats[t].pic
+        still = ft if forward else fa
+        base = float(np.sqrt(np.mean((fa - ft) ** 2)))
+        if base <= 0:
+            return None
+        inner = range(a + 1, t) if forward else range(t - 1, a, -1)
+        share, shares, resid, blended = 1.0, [], [], 0.0
+        for i in inner:
+            cur = self._feats[i].pic
+            carried = self._carried(i, i - 1 if forward else i + 1)
+            if carried is None:
+                return None
+            x, d = (cur - still).ravel(), (carried - still).ravel()
+            den = float(d @ d)
+            if den <= 0:
+                return None
+            c = float(x @ d) / den
+            e_blend = float(np.sqrt(np.mean((x - c * d) ** 2)))
+            if e_blend > MOVING_RESIDUAL * base:
+                return None
+            e_motion = float(np.sqrt(np.mean((cur - carried) ** 2)))
+            if c < 1.0 and e_blend <= (1.0 - MOVING_GAIN) * e_motion:
+                share *= max(c, 0.0)
+                blended += (1.0 - max(c, 0.0)) * float(np.sqrt(den / d.size))
+            shares.append(share)
+            resid.append(e_blend / base)
+        if len(shares) < 2:
+            return None
+        moving = np.array(shares)
+        alphas = np.concatenate(([1.0], moving, [0.0])) if forward else np.concatenate(([1.0], 1.0 - moving[::-1], [0.0]))
+        if float(np.max(alphas[:-1] - alphas[1:])) > MOVING_STEP or moving[-1] > MOVING_LEFT:
+            return None
+        if float(moving[:MOVING_LEAD].min()) < 0.95 or blended < MOVING_BLENDED * base:
+            return None
+        return alphas, np.array(resid if forward else resid[::-1])
+
+    def _carried(self, i: int, j: int) -> np.ndarray | None:
+        """Frame ``j``'s picture carried onto frame ``i``'s by dense local motion (cached)."""
+        key = (i, j)
+        if key not in self._carry:
+            a, b = self._feats.get(j), self._feats.get(i)
+            if a is None or b is None:
+                return None
+            self._carry[key] = self._warp(a, b).astype(np.float32)
+        return self._carry[key]
 
     def _hard_cut_into(self, t: int) -> bool:
         d = self._dmc.get(t, 0.0)
