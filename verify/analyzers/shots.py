@@ -82,6 +82,7 @@ MOVING_RESIDUAL = 0.45  # every frame inside within this of the blend (moving si
 MOVING_GAIN = 0.18  # a frame lowers the moving side's share only where the blend leaves this much less than local motion alone
 MOVING_STEP = 0.35  # largest fall of the moving side's share between two frames (a dissolve, not a cut)
 MOVING_LEFT = 0.25  # share of the moving side left next to the still end picture at most this
+MOVING_STILL = 0.05  # the still side holds: 3 frames beyond it change by at most this share of the ends' difference
 MOVING_LEAD = 3  # the window opens on this many frames of the moving shot alone (carried along, nothing blended)
 MOVING_BLENDED = 0.65  # the blend steps bridge at least this share of the end pictures' difference (motion does not)
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
@@ -533,10 +534,11 @@ class ShotDetector(Analyzer):
             frames = list(range(a, t + 1))
             found = self._still_blend(a, t, w) if end_still and start_still else None
             into = self._dissolves
-            if found is None:  # one side may move: the end picture is still (forward) or the start picture is
+            if found is None:  # one side may move: the end picture holds still (forward) or the start picture does
                 into = self._moving_dissolves
-                found = self._moving_blend(a, t, forward=end_still)
-                if found is None and end_still and start_still:
+                if self._holds(t, range(t + 1, t + 4), big):
+                    found = self._moving_blend(a, t, forward=True)
+                if found is None and self._holds(a, range(a - 3, a), big):
                     found = self._moving_blend(a, t, forward=False)
             if found is None:
                 continue
@@ -583,40 +585,42 @@ class ShotDetector(Analyzer):
         Dense motion is computed here only, on windows every cheaper dissolve test has let through.
         """
         fa, ft = self._feats[a].pic, self._feats[t].pic
-        still = ft if forward else fa
         base = float(np.sqrt(np.mean((fa - ft) ** 2)))
-        if base <= 0:
+        inner = list(range(a + 1, t) if forward else range(t - 1, a, -1))  # from the moving side's end
+        if base <= 0 or len(inner) <= MOVING_LEAD:
             return None
-        inner = range(a + 1, t) if forward else range(t - 1, a, -1)
-        share, shares, resid, blended = 1.0, [], [], 0.0
-        for i in inner:
-            cur = self._feats[i].pic
-            carried = self._carried(i, i - 1 if forward else i + 1)
-            if carried is None:
-                return None
-            x, d = (cur - still).ravel(), (carried - still).ravel()
-            den = float(d @ d)
-            if den <= 0:
-                return None
-            c = float(x @ d) / den
-            e_blend = float(np.sqrt(np.mean((x - c * d) ** 2)))
-            if e_blend > MOVING_RESIDUAL * base:
-                return None
-            e_motion = float(np.sqrt(np.mean((cur - carried) ** 2)))
-            if c < 1.0 and e_blend <= (1.0 - MOVING_GAIN) * e_motion:
-                share *= max(c, 0.0)
-                blended += (1.0 - max(c, 0.0)) * float(np.sqrt(den / d.size))
-            shares.append(share)
-            resid.append(e_blend / base)
-        if len(shares) < 2:
+        carried = [self._carried(i, i - 1 if forward else i + 1) for i in inner]
+        if any(c is None for c in carried):
             return None
-        moving = np.array(shares)
-        alphas = np.concatenate(([1.0], moving, [0.0])) if forward else np.concatenate(([1.0], 1.0 - moving[::-1], [0.0]))
-        if float(np.max(alphas[:-1] - alphas[1:])) > MOVING_STEP or moving[-1] > MOVING_LEFT:
+        still = (ft if forward else fa).reshape(1, -1)
+        cur = np.stack([self._feats[i].pic.reshape(-1) for i in inner])
+        moved = np.stack(carried).reshape(len(inner), -1)
+        x, d = cur - still, moved - still
+        den = (d * d).sum(axis=1)
+        if float(den.min()) <= 0:
             return None
-        if float(moving[:MOVING_LEAD].min()) < 0.95 or blended < MOVING_BLENDED * base:
+        c = (x * d).sum(axis=1) / den
+        e_blend = np.sqrt(np.mean((x - c[:, None] * d) ** 2, axis=1))
+        if float(e_blend.max()) > MOVING_RESIDUAL * base:
             return None
-        return alphas, np.array(resid if forward else resid[::-1])
+        e_motion = np.sqrt(np.mean((cur - moved) ** 2, axis=1))
+        kept = np.where((c < 1.0) & (e_blend <= (1.0 - MOVING_GAIN) * e_motion), np.maximum(c, 0.0), 1.0)
+        moving = np.cumprod(kept)  # the moving side's share, frame by frame away from it
+        if float(moving[:MOVING_LEAD].min()) < 0.95 or float(moving[-1]) > MOVING_LEFT:
+            return None  # blended from the start (not opening on the moving shot alone), or not ending on the still side
+        if float(np.max(np.concatenate(([1.0], moving[:-1])) - moving)) > MOVING_STEP:
+            return None  # a jump, not a dissolve
+        if float(((1.0 - kept) * np.sqrt(den / d.shape[1])).sum()) < MOVING_BLENDED * base:
+            return None  # motion, not the blend, brought the picture to the still end
+        resid = e_blend / base
+        if forward:
+            return np.concatenate(([1.0], moving, [0.0])), resid
+        return np.concatenate(([1.0], 1.0 - moving[::-1], [0.0])), resid[::-1]
+
+    def _holds(self, i: int, others: range, big: float) -> bool:
+        """Does frame ``i``'s picture hold still over ``others`` (each within a small share of ``big``)?"""
+        ref = self._feats[i]
+        return all(k in self._feats and _dist(ref, self._feats[k]) <= MOVING_STILL * big for k in others)
 
     def _carried(self, i: int, j: int) -> np.ndarray | None:
         """Frame ``j``'s picture carried onto frame ``i``'s by dense local motion (cached)."""
