@@ -2,7 +2,8 @@
 bikes.mp4, PySceneDetect's testvideo.mp4 and issue-195 clip, MoviePy's Big Buck Bunny excerpt, a
 phone clip of a grey sky that has no boundary at all, and a broadcast cut between two dark shots of
 the same tones into a shot full of motion (face_recognition's Hamilton clip), and a phone video's
-fast pan into an overexposed lamp that is no cut (Ask-Anything's cake clip); see
+fast pan into an overexposed lamp that is no cut (Ask-Anything's cake clip), and an advertisement's
+dissolve to a packshot whose outgoing shot keeps moving (Video-LLaVA's sunscreen clip); see
 fixtures/README.md), checked frame by frame: the default analysis must find every true boundary at
 its frame (a gradual one within its extent), nothing else, and give each the time FFmpeg shows for
 that frame.  The same clips and their platform-style re-encodes are scored against PySceneDetect in
@@ -14,7 +15,8 @@ import pytest
 
 from conftest import analysed, truth
 
-REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4", "hamilton.mp4", "cake.mp4"]
+REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4", "hamilton.mp4", "cake.mp4",
+        "sunscreen.mp4"]
 
 
 @pytest.mark.parametrize("name", REAL)
