@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/corpus.py --src DIR     # once: gather the clips and their re-encodes
     .venv/bin/python benchmarks/shots_accuracy.py       # score every clip and variant, in one run
     .venv/bin/python benchmarks/shots_accuracy.py --no-scenedetect --clips bikes,megamind
+    .venv/bin/python benchmarks/shots_accuracy.py --held-out   # the 16 clips of the blind test
 
 For every clip of ``shots_truth.json`` and every re-encode ``corpus.py`` made of it, three detectors
 run on the same file:
@@ -140,6 +141,8 @@ def run_scenedetect(kind: str, paths: list[Path]) -> dict[str, list[int]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clips", help="comma-separated clip names (default: all of shots_truth.json)")
+    ap.add_argument("--held-out", action="store_true",
+                    help="only the held-out clips (those whose truth has a 'set'), scored blind on 2026-11-30")
     ap.add_argument("--variants", help="comma-separated variants (default: all)")
     ap.add_argument("--no-scenedetect", action="store_true", help="score verify only")
     ap.add_argument("--out", type=Path, help="also write every detection and score as JSON")
@@ -150,6 +153,8 @@ def main() -> int:
         print("No corpus in the cache: run benchmarks/corpus.py first.", file=sys.stderr)
         return 2
     wanted = set(args.clips.split(",")) if args.clips else set(truth)
+    if args.held_out:
+        wanted &= {name for name, clip in truth.items() if clip.get("set", "").startswith("held-out")}
     variants = args.variants.split(",") if args.variants else list(corpus.VARIANTS)
     jobs = [(name, v, files[name][v]) for name in truth if name in wanted and name in files
             for v in variants if v in files[name]]
