@@ -7,6 +7,7 @@ cuts in ``shots_truth.json``).  They are not in git: this script puts them in a 
 
     .venv/bin/python benchmarks/corpus.py --src DIR      # DIR holds the files named in shots_truth.json
     .venv/bin/python benchmarks/corpus.py --src DIR --clips steel-battle,anime-hat   # some clips only
+    .venv/bin/python benchmarks/corpus.py --src DIR --held-out                      # the held-out set only
 
 Where each source comes from (``shots_truth.json`` gives the exact repository path and commit):
 
@@ -186,9 +187,13 @@ def main() -> int:
     ap.add_argument("--src", type=Path, help="folder holding the source files named in shots_truth.json")
     ap.add_argument("--out", type=Path, default=None, help="cache folder (default ~/.cache/verify-bench)")
     ap.add_argument("--clips", help="comma-separated clip names (default: every clip of shots_truth.json)")
+    ap.add_argument("--held-out", action="store_true", help="only the held-out clips (those whose truth has a 'set')")
     args = ap.parse_args()
     out = args.out or cache_dir()
     names = set(args.clips.split(",")) if args.clips else None
+    if args.held_out:
+        held = {name for name, clip in load_truth()["clips"].items() if clip.get("set", "").startswith("held-out")}
+        names = held if names is None else names & held
     unknown = sorted((names or set()) - set(load_truth()["clips"]))
     if unknown:
         print(f"not in shots_truth.json: {', '.join(unknown)}", file=sys.stderr)
