@@ -29,7 +29,9 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
   run (a long flat run becomes a shot of its own).  The picture must change on both sides of the run
   (within 0.4 s): an even grey sky whose luma spread hovers at the flat threshold is content, not a
-  run of fades.
+  run of fades.  A hard cut into a flat picture that lasts to the end of the file (a cut to black
+  that ends it, at least two frames) starts a shot of its own; a fade out at the end stays part of
+  the last shot.
 
 The per-frame global translation is kept (``motion``) for camera-motion analysis.
 
@@ -141,6 +143,7 @@ class ShotDetector(Analyzer):
         self._fades: list[Boundary] = []
         self._flat_start: int | None = None
         self._flat_left = 255.0  # change from the frames before the open flat run to its first frame
+        self._flat_cut_in = False  # the open flat run starts with a hard cut (not a fade)
         self._times: dict[int, float] = {0: 0.0}
         self._window = None
         # global motion per frame (analysis pixels per frame) for camera-motion analysis
@@ -642,6 +645,7 @@ class ShotDetector(Analyzer):
                 self._flat_start = t
                 self._times[t] = feat.t
                 self._flat_left = self._change_around(t, range(t - self._dip_reach(), t))
+                self._flat_cut_in = t > 0 and self._hard_cut_into(t)
             return
         if self._flat_start is not None:
             self._close_flat_run(t, at_end=False)
@@ -670,6 +674,11 @@ class ShotDetector(Analyzer):
             return
         if b0 == 0:
             self._opening_end = t  # a fade-in from it goes on past the last flat frame: no dissolve there
+        if at_end and b0 and self._flat_cut_in and t - b0 >= 2:
+            # a hard cut to black (or any flat picture) that lasts to the end of the file: the flat
+            # ending is a shot of its own (a fade out at the end stays part of the last shot)
+            self._fades.append(Boundary(b0, "cut", b0, b0, 100.0))
+            return
         if b0 is None or b0 == 0 or at_end:
             return  # a flat opening (faded in from, or shorter than a second) or ending belongs to its shot
         b1 = t - 1  # last flat frame
