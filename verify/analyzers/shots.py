@@ -18,6 +18,12 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   neighbours as badly), when the part of the picture that stands still on the two frames before it
   and the two after it changes on that one frame, beyond a brightness change (motion is continuous;
   a jump changes objects that stood still, and they stand still again).
+* **At a very low frame rate** (0.9 s or more from the frame before, and also before or after that:
+  a slideshow, an export at one frame a second) the change of the frames around says nothing (every
+  picture of a slideshow differs from the one before), so two frames are judged alone: a clear change
+  (mean luma change of 3 or more) of the picture's structure (correlation under 0.8, the camera's
+  move undone) is a cut.  A fixed camera a second later keeps its structure (0.84-0.90 measured,
+  people walking); a moving camera or a subject filling the frame at that rate does not.
 * **Dissolves** are found as windows (0.25–2 s) whose end pictures differ, whose middle pictures are
   linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
   not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
@@ -87,6 +93,10 @@ MOVING_LEFT = 0.25  # share of the moving side left next to the still end pictur
 MOVING_STILL = 0.05  # the still side holds: 3 frames beyond it change by at most this share of the ends' difference
 MOVING_LEAD = 3  # the window opens on this many frames of the moving shot alone (carried along, nothing blended)
 MOVING_BLENDED = 0.65  # the blend steps bridge at least this share of the end pictures' difference (motion does not)
+LONG_GAP = 0.9  # seconds between two frames beyond which they are compared as two pictures (a slideshow)
+GAP_CUT_ABS = 3.0  # across such a gap, a change this large (coding noise of a still picture is under 1)...
+GAP_CUT_CORR = 0.8  # ...whose two pictures correlate less than this (measured: a new tweet on the same page
+# 0.41-0.76; one scene a second apart with a fixed camera and people moving 0.84-0.90) is a new shot
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
@@ -144,6 +154,7 @@ class ShotDetector(Analyzer):
         self._flat_start: int | None = None
         self._flat_left = 255.0  # change from the frames before the open flat run to its first frame
         self._flat_cut_in = False  # the open flat run starts with a hard cut (not a fade)
+        self._gap_cuts: set[int] = set()  # cuts found across a long gap in time (may be a frame apart)
         self._times: dict[int, float] = {0: 0.0}
         self._window = None
         # global motion per frame (analysis pixels per frame) for camera-motion analysis
@@ -222,7 +233,7 @@ class ShotDetector(Analyzer):
         merged.sort(key=lambda b: b.frame)
         out: list[Boundary] = []
         for b in merged:
-            if out and b.frame - out[-1].frame < 2:
+            if out and b.frame - out[-1].frame < 2 and b.frame not in self._gap_cuts:
                 if b.score > out[-1].score:
                     out[-1] = b
                 continue
@@ -295,7 +306,10 @@ class ShotDetector(Analyzer):
             return
         self._track_flat(t, feat)
         if not feat.flat:
-            self._check_cut(t)
+            if self._long_gap(t) and (self._long_gap(t - 1) or self._long_gap(t + 1)):
+                self._check_gap_cut(t)  # a low frame rate, not one pause in a normal one
+            else:
+                self._check_cut(t)
             self._check_dissolve(t)
 
     def _levels(self, t: int) -> tuple[float, float]:
@@ -347,6 +361,26 @@ class ShotDetector(Analyzer):
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
+
+    def _long_gap(self, t: int) -> bool:
+        """Is frame ``t`` far apart in time from the frame before it (a slideshow, a very low frame rate,
+        or one pause in the recording, which the frames around tell apart)?"""
+        prev, cur = self._feats.get(t - 1), self._feats.get(t)
+        return prev is not None and cur is not None and cur.t - prev.t >= LONG_GAP
+
+    def _check_gap_cut(self, t: int) -> None:
+        """A cut across a long gap in time at a low frame rate: there the change of the frames around says nothing about
+        this one (every picture of a slideshow differs from the one before), so the two pictures are
+        judged alone: a clear change that is not the same picture moved, brighter or darker."""
+        prev, cur = self._feats[t - 1], self._feats[t]
+        if prev.flat or _dist(prev, cur) < GAP_CUT_ABS:
+            return
+        if max(_corr(prev.pic, cur.pic), self._aligned_corr(prev, cur)) >= GAP_CUT_CORR:
+            return
+        self._last_cut = t
+        self._times[t] = cur.t
+        self._gap_cuts.add(t)
+        self._cuts.append(Boundary(t, "cut", t, t, _dist(prev, cur)))
 
     def _structure_breaks(self, t: int) -> bool:
         """Does the picture's structure break at ``t`` and nowhere around it?
