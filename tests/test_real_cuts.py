@@ -3,11 +3,12 @@ bikes.mp4, PySceneDetect's testvideo.mp4 and issue-195 clip, MoviePy's Big Buck 
 phone clip of a grey sky that has no boundary at all, and a broadcast cut between two dark shots of
 the same tones into a shot full of motion (face_recognition's Hamilton clip), and a phone video's
 fast pan into an overexposed lamp that is no cut (Ask-Anything's cake clip), and an advertisement's
-dissolve to a packshot whose outgoing shot keeps moving (Video-LLaVA's sunscreen clip); see
-fixtures/README.md), checked frame by frame: the default analysis must find every true boundary at
-its frame (a gradual one within its extent), nothing else, and give each the time FFmpeg shows for
-that frame.  The same clips and their platform-style re-encodes are scored against PySceneDetect in
-benchmarks/shots_accuracy.py."""
+dissolve to a packshot whose outgoing shot keeps moving (Video-LLaVA's sunscreen clip); a
+one-frame-a-second slideshow of OpenCV's chessboard photos and a fixed street camera at that rate,
+and a real clip cut to black to the end of the file; see fixtures/README.md), checked frame by
+frame: the default analysis must find every true boundary at its frame (a gradual one within its
+extent), nothing else, and give each the time FFmpeg shows for that frame.  The same clips and
+their platform-style re-encodes are scored against PySceneDetect in benchmarks/shots_accuracy.py."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from conftest import analysed, truth
 
 REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4", "hamilton.mp4", "cake.mp4",
         "sunscreen.mp4"]
+# one frame a second: a slideshow of real photos (a cut at every new photo, none where a photo is shown
+# twice) and a fixed street camera (people walking, no cut); real footage cut to black to the end
+LOW_RATE_AND_ENDINGS = ["slides.mp4", "street-1fps.mp4", "black-end.mp4"]
 
 
-@pytest.mark.parametrize("name", REAL)
+@pytest.mark.parametrize("name", REAL + LOW_RATE_AND_ENDINGS)
 def test_every_true_boundary_at_its_frame_and_time_and_no_other(name):
     report = analysed(name).report
     want = truth()[name]["boundaries"]
