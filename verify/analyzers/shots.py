@@ -97,6 +97,8 @@ LONG_GAP = 0.9  # seconds between two frames beyond which they are compared as t
 GAP_CUT_ABS = 3.0  # across such a gap, a change this large (coding noise of a still picture is under 1)...
 GAP_CUT_CORR = 0.8  # ...whose two pictures correlate less than this (measured: a new tweet on the same page
 # 0.41-0.76; one scene a second apart with a fixed camera and people moving 0.84-0.90) is a new shot
+TRANSIENT_BACK = 0.6  # the picture "comes back" after a flash only if it is this much closer to the one before
+# than the spike is (next to a very busy shot, twice its level would accept any picture: the new shot)
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
 
 
@@ -500,7 +502,7 @@ class ShotDetector(Analyzer):
         stray frame), when all are brighter than before (a flash) or when all are flat.
         """
         span = max(3, int(round(self.fps * 0.2)))
-        near = max(0.35 * d, 2.0 * level + 3.0)
+        near = max(0.35 * d, min(2.0 * level + 3.0, TRANSIENT_BACK * d))
         for k in range(1, span + 1):  # t starts the transient: does the old picture come back?
             before, later = self._feats.get(t - 1), self._feats.get(t + k)
             if before is not None and later is not None and _dist(before, later) <= near \
