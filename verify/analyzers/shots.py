@@ -7,7 +7,8 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   do not look like cuts), judged against the local level on both sides, or large jumps of the luma
   histogram.  Into (or out of) a shot full of motion a smaller spike counts when it also changes the
   histogram or breaks the picture's structure (correlation, the camera's move undone) that the moving
-  shot's own consecutive frames keep.  The same picture moved and brighter or darker (a pan with the
+  shot's own consecutive frames keep; between a shot busy right up to the cut and a calm one, a
+  spike of only the busy shot's own change counts when it breaks that structure.  The same picture moved and brighter or darker (a pan with the
   exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
   is a camera flash, not a cut.  There is no minimum shot length beyond two frames.
   A cut is a discontinuity in time: on a frame that stands out, dense local motion (DIS optical flow,
@@ -337,6 +338,7 @@ class ShotDetector(Analyzer):
             d >= CUT_RATIO * min(left, right) + CUT_MARGIN and d >= BUSY_RATIO * level + CUT_MARGIN
             and (self._dh.get(t, 0.0) >= BUSY_HIST or self._structure_breaks(t))))
         jump = self._dh.get(t, 0.0) >= HIST_JUMP and d >= 1.5 * level + CUT_MARGIN
+        spike = spike or self._busy_side_cut(t, d, left, right)
         if not (spike or jump):
             # a jump cut: the same framing, only part of the picture jumps (hands, a head): a smaller
             # change, but one that local motion cannot explain while it explains the frames around it
@@ -363,6 +365,19 @@ class ShotDetector(Analyzer):
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
+
+    def _busy_side_cut(self, t: int, d: float, left: float, right: float) -> bool:
+        """A cut between a very busy shot and a calm one, of about the busy shot's own change: the
+        structure breaks at ``t`` and nowhere around it, the calm side stays calm, and the busy side is
+        busy right up to the cut (each of its three frame changes next to ``t`` at least half its level:
+        not a whip pan's blurred frames after a cut, which are one short burst)."""
+        busy = max(left, right)
+        if not (d >= CUT_ABS and d >= CUT_RATIO * min(left, right) + CUT_MARGIN and d >= busy + CUT_MARGIN):
+            return False
+        side = range(t - 3, t) if left >= right else range(t + 1, t + 4)
+        if any(self._dmc.get(i, 0.0) < 0.5 * busy for i in side):
+            return False
+        return self._structure_breaks(t)
 
     def _long_gap(self, t: int) -> bool:
         """Is frame ``t`` far apart in time from the frame before it (a slideshow, a very low frame rate,
