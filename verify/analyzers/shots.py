@@ -23,8 +23,8 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   a slideshow, an export at one frame a second) the change of the frames around says nothing (every
   picture of a slideshow differs from the one before), so two frames are judged alone: a clear change
   (mean luma change of 3 or more) of the picture's structure (correlation under 0.8, the camera's
-  move undone) is a cut.  A fixed camera a second later keeps its structure (0.84-0.90 measured,
-  people walking); a moving camera or a subject filling the frame at that rate does not.
+  move undone) is a cut.  A fixed street camera a second later keeps its structure (0.84-0.90
+  measured, people walking); a moving camera or people close to it at that rate do not.
 * **Dissolves** are found as windows (0.25–2 s) whose end pictures differ, whose middle pictures are
   linear blends of the two ends (least-squares blend weight, small residual), and whose two ends are
   not the same picture under a brightness change.  The boundary is where the blend weight crosses ½.
@@ -97,7 +97,7 @@ MOVING_BLENDED = 0.65  # the blend steps bridge at least this share of the end p
 LONG_GAP = 0.9  # seconds between two frames beyond which they are compared as two pictures (a slideshow)
 GAP_CUT_ABS = 3.0  # across such a gap, a change this large (coding noise of a still picture is under 1)...
 GAP_CUT_CORR = 0.8  # ...whose two pictures correlate less than this (measured: a new tweet on the same page
-# 0.41-0.76; one scene a second apart with a fixed camera and people moving 0.84-0.90) is a new shot
+# 0.41-0.76; a street a second apart from a fixed camera, people walking, 0.84-0.90) is a new shot
 TRANSIENT_BACK = 0.6  # the picture "comes back" after a flash only if it is this much closer to the one before
 # than the spike is (next to a very busy shot, twice its level would accept any picture: the new shot)
 STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
