@@ -8,8 +8,8 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   histogram.  Into (or out of) a shot full of motion a smaller spike counts when it also changes the
   histogram or breaks the picture's structure (correlation, the camera's move undone) that the moving
   shot's own consecutive frames keep; between a shot busy right up to the cut and a calm one, a
-  spike of only the busy shot's own change counts when it breaks that structure.  The same picture moved and brighter or darker (a pan with the
-  exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
+  spike of only the busy shot's own change counts when it breaks that structure.  The same picture
+  moved and brighter or darker (a pan with the exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
   is a camera flash, not a cut.  There is no minimum shot length beyond two frames.
   A cut is a discontinuity in time: on a frame that stands out, dense local motion (DIS optical flow,
   candidates only) must predict it from the frame before clearly worse than the frames around it
