@@ -143,3 +143,21 @@ def test_mp4_truncated_before_its_index_is_a_clean_error(tmp_path):
     p = run(cut, "-q")
     assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
     assert "cut.mp4" in p.stderr and "Traceback" not in p.stderr
+
+
+def _pools_after_cli_import(env: dict[str, str]) -> str:
+    code = ("import verify.cli, cv2, numpy; import os; "
+            "print(cv2.getNumThreads(), os.environ['OPENBLAS_NUM_THREADS'])")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.split()
+
+
+def test_cli_keeps_numeric_libraries_to_one_worker_thread():
+    """The CLI sets OpenBLAS and OpenCV to one thread before either loads (their idle workers spun
+    against FFmpeg's decoder threads); a value the user set wins."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OPENCV_FOR_THREADS_NUM")}
+    assert _pools_after_cli_import(env) == ["1", "1"]
+    assert _pools_after_cli_import({**env, "OPENCV_FOR_THREADS_NUM": "2", "OPENBLAS_NUM_THREADS": "2"}) == ["2", "2"]
