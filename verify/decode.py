@@ -222,57 +222,86 @@ def _set_up_for_analysis(stream: av.video.stream.VideoStream) -> None:
 
 def decode_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
                   stats: DecodeStats, limits: Limits | None = None, heartbeat: Heartbeat | None = None,
-                  progress: Callable[[float], None] | None = None) -> Iterator[Frame]:
-    """Yield every frame of ``stream`` once, in presentation order, within ``limits``."""
-    limits = limits or Limits()
-    heartbeat = heartbeat or Heartbeat()
-    _set_up_for_analysis(stream)
-    tb = float(stream.time_base) if stream.time_base else 0.0
-    rate = stream_rate(stream)
-    stats.frame_duration = 1.0 / rate if rate else 0.04
-    sar = float(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else None
-    start = time.perf_counter()
-    deadline = start + limits.timeout_s if limits.timeout_s else None
-    last_t = -1.0
-    # Times count from the file's start as FFmpeg gives it (players and ``ffmpeg -ss`` count from there
-    # too); a frame's time is then its presentation time as FFmpeg shows it (ffprobe's pts_time, less
-    # the start_time ffprobe shows: 0 for MP4, MOV, MKV, WebM, AVI; about 1.4 s in MPEG-TS).
-    origin = container.start_time / 1e6 if container.start_time is not None else None
+                  progress: Callable[[float], None] | None = None) -> DecodePass:
+    """Every frame of ``stream`` once, in presentation order, within ``limits``.
 
-    last_stamp: int | None = None
+    Decoding starts now, in threads of its own, while the caller sets up its analyzers; close the
+    result (``contextlib.closing``) before the container, also when it was never iterated."""
+    return DecodePass(container, stream, stats, limits, heartbeat, progress)
 
-    def timed(stamp: int | None) -> float:
-        nonlocal last_t, last_stamp
-        repeated = stamp is not None and stamp == last_stamp
-        last_stamp = stamp
-        if stamp is not None and tb:
-            t = stamp * tb
-        else:  # no time at all: one frame after the last
-            t = (last_t + stats.frame_duration + stats.origin) if last_t > -1.0 else 0.0
-        if stats.first_time is None:
-            stats.first_time = t
-            stats.origin = origin if origin is not None and origin <= t else t
-        t -= stats.origin
-        if repeated and last_t > -1.0:
-            # the same timestamp as the frame before (a variable-rate source re-encoded into MP4 with
-            # B-frames rounds some to one tick): FFmpeg shows this one a tick later, and so do we;
-            # pushing it a whole frame later pushed every following frame too (0.3 s off after a few)
-            t = last_t + tb
-        elif t <= last_t:  # broken timestamps (going back): keep time monotonic
-            t = last_t + stats.frame_duration
-        last_t = t
-        return t
 
-    ahead = _DecodeAhead(container, stream, heartbeat)
-    try:
-        # the clock probe (a second, short decode of the file's first frames) runs while the decode
-        # thread starts on the pass
-        use_dts = _decode_order_times(container.name, stream.index)
-        stats.clock = "dts" if use_dts else "pts"
-        yield from _frames(ahead, stats, limits, progress, deadline, use_dts, sar, timed)
-    finally:
-        ahead.stop()
-    stats.seconds = time.perf_counter() - start
+class DecodePass(Iterator[Frame]):
+    """The pass's frames (see :func:`decode_frames`): an iterator that is decoding from the moment it
+    is made.  The decode thread (:class:`_DecodeAhead`) and the clock probe (a second, short decode of
+    the file's first frames) start at once, so they run while the caller imports and builds its
+    analyzers instead of after: the probe cost 20-60 ms of wall time before the first frame."""
+
+    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                 stats: DecodeStats, limits: Limits | None = None, heartbeat: Heartbeat | None = None,
+                 progress: Callable[[float], None] | None = None):
+        limits = limits or Limits()
+        heartbeat = heartbeat or Heartbeat()
+        _set_up_for_analysis(stream)
+        self._probe = _ClockProbe(container.name, stream.index)
+        self._ahead = _DecodeAhead(container, stream, heartbeat)
+        self._frames = self._pass(container, stream, stats, limits, progress)
+
+    def __next__(self) -> Frame:
+        return next(self._frames)
+
+    def close(self) -> None:
+        """Stop decoding (the threads finish what they hold) and wait for it."""
+        self._frames.close()
+        self._ahead.stop()
+        self._probe.join()
+
+    def _pass(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+              stats: DecodeStats, limits: Limits, progress: Callable[[float], None] | None) -> Iterator[Frame]:
+        tb = float(stream.time_base) if stream.time_base else 0.0
+        rate = stream_rate(stream)
+        stats.frame_duration = 1.0 / rate if rate else 0.04
+        sar = float(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else None
+        start = time.perf_counter()
+        deadline = start + limits.timeout_s if limits.timeout_s else None
+        last_t = -1.0
+        # Times count from the file's start as FFmpeg gives it (players and ``ffmpeg -ss`` count from
+        # there too); a frame's time is then its presentation time as FFmpeg shows it (ffprobe's
+        # pts_time, less the start_time ffprobe shows: 0 for MP4, MOV, MKV, WebM, AVI; about 1.4 s in
+        # MPEG-TS).
+        origin = container.start_time / 1e6 if container.start_time is not None else None
+
+        last_stamp: int | None = None
+
+        def timed(stamp: int | None) -> float:
+            nonlocal last_t, last_stamp
+            repeated = stamp is not None and stamp == last_stamp
+            last_stamp = stamp
+            if stamp is not None and tb:
+                t = stamp * tb
+            else:  # no time at all: one frame after the last
+                t = (last_t + stats.frame_duration + stats.origin) if last_t > -1.0 else 0.0
+            if stats.first_time is None:
+                stats.first_time = t
+                stats.origin = origin if origin is not None and origin <= t else t
+            t -= stats.origin
+            if repeated and last_t > -1.0:
+                # the same timestamp as the frame before (a variable-rate source re-encoded into MP4
+                # with B-frames rounds some to one tick): FFmpeg shows this one a tick later, and so do
+                # we; pushing it a whole frame later pushed every following frame too (0.3 s off after
+                # a few)
+                t = last_t + tb
+            elif t <= last_t:  # broken timestamps (going back): keep time monotonic
+                t = last_t + stats.frame_duration
+            last_t = t
+            return t
+
+        try:
+            use_dts = self._probe.result()
+            stats.clock = "dts" if use_dts else "pts"
+            yield from _frames(self._ahead, stats, limits, progress, deadline, use_dts, sar, timed)
+        finally:
+            self._ahead.stop()
+        stats.seconds = time.perf_counter() - start
 
 
 def _frames(ahead: _DecodeAhead, stats: DecodeStats, limits: Limits, progress: Callable[[float], None] | None,
@@ -326,6 +355,29 @@ def _decode_order_times(path: str, index: int) -> bool:
     if None in pts or all(b > a for a, b in zip(pts, pts[1:])):
         return False
     return None not in dts and all(b > a for a, b in zip(dts, dts[1:]))
+
+
+class _ClockProbe(threading.Thread):
+    """:func:`_decode_order_times` in a thread of its own, started with the pass."""
+
+    def __init__(self, path: str, index: int):
+        super().__init__(name="verify-clock-probe", daemon=True)
+        self._path, self._index = path, index
+        self._use_dts = False
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._use_dts = _decode_order_times(self._path, self._index)
+        except BaseException as exc:  # noqa: BLE001 - raised in the pass's thread, as before
+            self._error = exc
+
+    def result(self) -> bool:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._use_dts
 
 
 class _Problem:

@@ -267,10 +267,6 @@ def _file_sha256(path: str) -> str:
 def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
     import av
 
-    from .analyzers import StreamInfo
-    from .analyzers.fingerprints import FingerprintSampler
-    from .analyzers.keyframes import KeyframePicker
-    from .analyzers.shots import ShotDetector
     from .decode import DecodeStats, decode_frames
     from .metadata import video_metadata
 
@@ -294,19 +290,24 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
                                   [(s.type, dict(s.metadata)) for s in container.streams])
         report = Report(file=FileInfo(shown, "", 0), media=media, metadata=metadata)
         stats = DecodeStats()
-
-        shots = ShotDetector()
-        keyframes = KeyframePicker(shots)
-        fingerprints = FingerprintSampler()
-        analyzers = [shots, keyframes, fingerprints]
-        if options.scenes:
-            from .analyzers.scenes import SceneAnalyzer
-
-            analyzers.append(SceneAnalyzer(shots, model_path=options.scene_model))  # after shots: reads report.shots
         total = media.duration_s
         progress = (lambda t: options.progress(t, total)) if options.progress else None
-        # closed before the container: its decode thread must stop first, also on an error
+        # decoding starts here, while the analyzers are imported and built; closed before the
+        # container: its threads must stop first, also on an error
         with contextlib.closing(decode_frames(container, vs, stats, options.limits, heart, progress=progress)) as frames:
+            from .analyzers import StreamInfo
+            from .analyzers.fingerprints import FingerprintSampler
+            from .analyzers.keyframes import KeyframePicker
+            from .analyzers.shots import ShotDetector
+
+            shots = ShotDetector()
+            keyframes = KeyframePicker(shots)
+            fingerprints = FingerprintSampler()
+            analyzers = [shots, keyframes, fingerprints]
+            if options.scenes:
+                from .analyzers.scenes import SceneAnalyzer
+
+                analyzers.append(SceneAnalyzer(shots, model_path=options.scene_model))  # after shots: reads report.shots
             first = next(frames, None)
             if first is None:
                 problem = "no video frame could be decoded"

@@ -194,6 +194,8 @@ class SceneAnalyzer(Analyzer):
         return self._model.input_size
 
     def _work(self) -> None:
+        with self._lock:  # the model loads at once, beside the first frames, not when the first samples arrive
+            self._load()
         while True:
             try:
                 item = self._queue.get(timeout=WORKER_IDLE_S)
@@ -203,13 +205,17 @@ class SceneAnalyzer(Analyzer):
                 return
             self._classify(item)
 
+    def _load(self) -> None:
+        """Load the scene model unless it is loaded or failed (call with the lock held)."""
+        if self._error is None and self._model is None:
+            try:
+                self._model = load_scene_model(self._model_path)
+            except SceneModelError as exc:
+                self._error = f"scene model: {exc}"
+
     def _classify(self, batch: _Batch) -> None:
         with self._lock:
-            if self._error is None and self._model is None:
-                try:
-                    self._model = load_scene_model(self._model_path)
-                except SceneModelError as exc:
-                    self._error = f"scene model: {exc}"
+            self._load()
             if self._error is not None or self._model is None:
                 return
             for t, pic, gray, flat, new_shot in zip(batch.times, batch.pictures, batch.grays, batch.flat,
