@@ -196,6 +196,27 @@ def _decode_threads_alive() -> set[int]:
     return {t.ident for t in threading.enumerate() if t.name == "verify-decode" and t.is_alive() and t.ident}
 
 
+def test_a_pass_decodes_before_its_first_frame_is_asked_for_and_stops_when_closed_unread():
+    """Decoding starts when the pass is made (beside the analyzers' set-up, before anyone asks for a
+    frame); a pass closed before its first frame was taken (an analyzer that failed to build) stops
+    its decode thread and its clock probe before the container closes."""
+    import threading
+    import time
+
+    before = _decode_threads_alive()
+    with av.open(str(FIXTURES / "cuts.mp4")) as container:
+        frames = decode_frames(container, container.streams.video[0], DecodeStats())
+        mine = _decode_threads_alive() - before
+        assert mine, "no decode thread running before the first frame was asked for"
+        deadline = time.monotonic() + 60
+        while frames._ahead._queue.qsize() == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert frames._ahead._queue.qsize() > 0  # frames decoded and waiting, none taken yet
+        frames.close()
+        assert not (_decode_threads_alive() & mine)
+        assert not any(t.name == "verify-clock-probe" and t.is_alive() for t in threading.enumerate())
+
+
 def test_the_decode_thread_stops_when_the_pass_stops_early_or_fails():
     """Decoding runs a few frames ahead in a thread of its own: a pass that ends early (a limit, an
     analyzer that raises) stops and joins it before the container is closed, and the frames that
