@@ -344,16 +344,9 @@ class ShotDetector(Analyzer):
             and (self._dh.get(t, 0.0) >= BUSY_HIST or self._structure_breaks(t))))
         jump = self._dh.get(t, 0.0) >= HIST_JUMP and d >= 1.5 * level + CUT_MARGIN
         spike = spike or self._busy_side_cut(t, d, left, right)
-        if not (spike or jump):
-            # a jump cut: the same framing, only part of the picture jumps (hands, a head): a smaller
-            # change, but one that local motion cannot explain while it explains the frames around it
-            if not (d >= JUMP_ABS and d >= BUSY_RATIO * level + CUT_MARGIN and self._flow_ratio(t) >= JUMP_FLOW) \
-                    and not (d >= JUMP_ABS and d >= 1.5 * level + 2.0 and d > self._dmc.get(before, 0.0)
-                             and self._still_part_jumps(t)):
-                return
-            jump_cut = True
-        else:
-            jump_cut = False
+        jump_cut = not (spike or jump)
+        if jump_cut and not self._is_jump_cut(t, d, level):
+            return
         # the middle of a change spread over frames (a focus pull, a whip pan) is not a cut: a cut
         # changes the picture between two frames, not also just before and just after
         if min(self._dmc.get(t - 1, 0.0), self._dmc.get(t + 1, 0.0)) >= BURST_SHARE * d:
@@ -371,6 +364,16 @@ class ShotDetector(Analyzer):
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
+
+    def _is_jump_cut(self, t: int, d: float, level: float) -> bool:
+        """A jump cut: the same framing, only part of the picture jumps (hands, a head): a smaller
+        change than a cut's, but one that local motion cannot explain while it explains the frames
+        around it; or, where hands move fast on both sides of it, one that changes the still part."""
+        if d < JUMP_ABS:
+            return False
+        if d >= BUSY_RATIO * level + CUT_MARGIN and self._flow_ratio(t) >= JUMP_FLOW:
+            return True
+        return d >= 1.5 * level + 2.0 and d > self._dmc.get(t - 1, 0.0) and self._still_part_jumps(t)
 
     def _busy_side_cut(self, t: int, d: float, left: float, right: float) -> bool:
         """A cut between a very busy shot and a calm one, of about the busy shot's own change: the
