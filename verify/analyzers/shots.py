@@ -72,10 +72,10 @@ BURST_SHARE = 0.7  # a change this large on both neighbouring frames too: a grad
 STRUCTURE_GAP = 0.25  # a cut's two frames correlate this much less than any consecutive frames around it
 DISSOLVE_SPREAD = 0.6  # share of the picture a dissolve changes: measured 0.83-0.92 on real dissolves and fades,
 # 0.36-0.40 for a title fading in and out over a shot with moving foliage (Big Buck Bunny's opening)
-FLASH_GAIN = 8.0
+FLASH_GAIN = 8.0  # transient frames this much brighter than before are a flash
 FLASH_DARKENS = 0.9  # a flash dying away (an explosion turning to smoke): this share of the changed picture darkens...
 FLASH_NOISE = 1.0  # ...and the mean luma never rises by more than this from frame to frame, back to the flash
-DUPLICATE_DIFF = 0.6
+DUPLICATE_DIFF = 0.6  # a frame this close to the previous one is a repeat, not motion
 JUMP_ABS = 7.0  # smallest change a jump cut (same framing, only part of the picture jumps) can be...
 JUMP_FLOW = 2.0  # ...when local motion predicts that frame this many times worse than its neighbours
 MOTION_EXPLAINS = 1.0  # a cut's frame predicted from the one before by local motion no worse than its
@@ -105,7 +105,7 @@ GAP_CUT_CORR = 0.8  # ...whose two pictures correlate less than this (measured: 
 # 0.41-0.76; a street a second apart from a fixed camera, people walking, 0.84-0.90) is a new shot
 TRANSIENT_BACK = 0.6  # the picture "comes back" after a flash only if it is this much closer to the one before
 # than the spike is (next to a very busy shot, twice its level would accept any picture: the new shot)
-STILL_DIFF = 1.5  # below this frame difference the camera is taken as still  # a frame this close to the previous one is a repeat, not motion  # transient frames this much brighter than before are a flash
+STILL_DIFF = 1.5  # below this frame difference the camera is taken as still
 
 
 
