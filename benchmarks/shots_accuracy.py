@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/shots_accuracy.py       # score every clip and variant, in one run
     .venv/bin/python benchmarks/shots_accuracy.py --no-scenedetect --clips bikes,megamind
     .venv/bin/python benchmarks/shots_accuracy.py --held-out   # the 16 clips of the blind test
+    .venv/bin/python benchmarks/shots_accuracy.py --set "held-out 2"   # the clips of a set, by its name's start
 
 For every clip of ``shots_truth.json`` and every re-encode ``corpus.py`` made of it, three detectors
 run on the same file:
@@ -142,7 +143,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clips", help="comma-separated clip names (default: all of shots_truth.json)")
     ap.add_argument("--held-out", action="store_true",
-                    help="only the held-out clips (those whose truth has a 'set'), scored blind on 2026-11-30")
+                    help="only the first held-out set (session 7, 16 clips), scored blind on 2026-11-30")
+    ap.add_argument("--set", metavar="PREFIX", help="only the clips whose truth's 'set' starts with PREFIX "
+                    "(e.g. \"held-out 2\", the second blind set)")
     ap.add_argument("--variants", help="comma-separated variants (default: all)")
     ap.add_argument("--no-scenedetect", action="store_true", help="score verify only")
     ap.add_argument("--out", type=Path, help="also write every detection and score as JSON")
@@ -153,8 +156,12 @@ def main() -> int:
         print("No corpus in the cache: run benchmarks/corpus.py first.", file=sys.stderr)
         return 2
     wanted = set(args.clips.split(",")) if args.clips else set(truth)
-    if args.held_out:
-        wanted &= {name for name, clip in truth.items() if clip.get("set", "").startswith("held-out")}
+    for prefix in ([corpus.HELD_OUT] if args.held_out else []) + ([args.set] if args.set is not None else []):
+        chosen = corpus.in_set(prefix)
+        if not chosen:
+            print(f"no clip of shots_truth.json has a set starting with {prefix!r}", file=sys.stderr)
+            return 2
+        wanted &= chosen
     variants = args.variants.split(",") if args.variants else list(corpus.VARIANTS)
     jobs = [(name, v, files[name][v]) for name in truth if name in wanted and name in files
             for v in variants if v in files[name]]
