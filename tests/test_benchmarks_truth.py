@@ -63,8 +63,11 @@ def test_held_out_is_still_the_first_blind_set_and_set_selects_by_prefix():
     first = corpus.in_set(corpus.HELD_OUT)
     second = corpus.in_set("held-out 2")
     assert len(first) == 16 and {"steel-battle", "pet-slides", "football-wide"} <= first
-    assert second and not first & second
-    assert corpus.in_set("held-out") == first | second
+    assert len(second) == 13 and {"concat-transitions", "split-hands"} <= second
+    third = corpus.in_set("held-out 3")
+    assert len(third) == 4 and {"ap-newsminute", "lightning-night"} <= third
+    assert not first & second and not first & third and not second & third
+    assert corpus.in_set("held-out") == first | second | third
     assert corpus.in_set("no such set") == set()
 
 
