@@ -6,7 +6,7 @@ fast pan into an overexposed lamp that is no cut (Ask-Anything's cake clip), and
 dissolve to a packshot whose outgoing shot keeps moving (Video-LLaVA's sunscreen clip), and a film's
 fireball that fills a cathedral and turns to smoke inside one shot (Tears of Steel); a
 one-frame-a-second slideshow of OpenCV's chessboard photos and a fixed street camera at that rate,
-and a real clip cut to black to the end of the file; see fixtures/README.md), checked frame by
+and a real clip cut to black to the end of the file, and still photos cut 0.4 s apart; see fixtures/README.md), checked frame by
 frame: the default analysis must find every true boundary at its frame (a gradual one within its
 extent), nothing else, and give each the time FFmpeg shows for that frame.  The same clips and
 their platform-style re-encodes are scored against PySceneDetect in benchmarks/shots_accuracy.py."""
@@ -20,8 +20,9 @@ from conftest import analysed, truth
 REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4", "hamilton.mp4", "cake.mp4",
         "sunscreen.mp4", "fireball.mp4"]
 # one frame a second: a slideshow of real photos (a cut at every new photo, none where a photo is shown
-# twice) and a fixed street camera (people walking, no cut); real footage cut to black to the end
-LOW_RATE_AND_ENDINGS = ["slides.mp4", "street-1fps.mp4", "black-end.mp4"]
+# twice) and a fixed street camera (people walking, no cut); real footage cut to black to the end; three
+# of those photos held still at 30 fps, the middle one for 0.4 s (two cuts between still shots, close together)
+LOW_RATE_AND_ENDINGS = ["slides.mp4", "street-1fps.mp4", "black-end.mp4", "still-cuts.mp4"]
 
 
 @pytest.mark.parametrize("name", REAL + LOW_RATE_AND_ENDINGS)

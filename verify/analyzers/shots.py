@@ -76,6 +76,8 @@ FLASH_GAIN = 8.0  # transient frames this much brighter than before are a flash
 FLASH_DARKENS = 0.9  # a flash dying away (an explosion turning to smoke): this share of the changed picture darkens...
 FLASH_NOISE = 1.0  # ...and the mean luma never rises by more than this from frame to frame, back to the flash
 DUPLICATE_DIFF = 0.6  # a frame this close to the previous one is a repeat, not motion
+LEVEL_MOVING = 3  # a stretch with fewer moving frames than this is a still shot (two cuts 12 frames apart between
+# still shots, office-film 257/269, each took the other's spike for the level: 57-62 against 0.03-0.47 around them)
 JUMP_ABS = 7.0  # smallest change a jump cut (same framing, only part of the picture jumps) can be...
 JUMP_FLOW = 2.0  # ...when local motion predicts that frame this many times worse than its neighbours
 MOTION_EXPLAINS = 1.0  # a cut's frame predicted from the one before by local motion no worse than its
@@ -780,8 +782,12 @@ class ShotDetector(Analyzer):
 
 
 def _level(diffs: list[float]) -> float:
-    """Typical frame-to-frame change, ignoring repeated frames (frame-rate conversion duplicates)."""
+    """Typical frame-to-frame change, ignoring repeated frames (frame-rate conversion duplicates, held
+    drawings).  When fewer than ``LEVEL_MOVING`` frames of the stretch move at all, the shot is still, not
+    held: its level is that of every frame, or the one spike of a nearby cut would be taken for the level."""
     moving = sorted(d for d in diffs if d > DUPLICATE_DIFF)
+    if len(moving) < LEVEL_MOVING:
+        moving = sorted(diffs)
     if not moving:
         return 0.0
     mid = len(moving) // 2
