@@ -174,7 +174,7 @@ def resolve_index(given: str | None, no_index: bool) -> IndexChoice:
         return IndexChoice(None)
     if given is not None:
         return IndexChoice(given)
-    from .matching.store import default_index_location, default_index_path, is_url
+    from .matching.location import default_index_location, default_index_path, is_url
 
     location = default_index_location()
     if is_url(location):  # $VERIFY_INDEX names a team's PostgreSQL index

@@ -268,7 +268,6 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
     import av
 
     from .decode import DecodeStats, decode_frames
-    from .metadata import video_metadata
 
     try:
         container = av.open(str(p), metadata_errors="ignore")
@@ -286,15 +285,17 @@ def _analyse_video(p: Path, shown: str, options: Options, heart) -> Analysis:
         if pixels > options.limits.max_pixels:
             raise InputError(str(p), f"frames of {media.coded_width}x{media.coded_height} exceed the limit of "
                                      f"{options.limits.max_pixels} pixels (--max-pixels)")
-        metadata = video_metadata(dict(container.metadata),
-                                  [(s.type, dict(s.metadata)) for s in container.streams])
-        report = Report(file=FileInfo(shown, "", 0), media=media, metadata=metadata)
+        tags = dict(container.metadata), [(s.type, dict(s.metadata)) for s in container.streams]
         stats = DecodeStats()
         total = media.duration_s
         progress = (lambda t: options.progress(t, total)) if options.progress else None
-        # decoding starts here, while the analyzers are imported and built; closed before the
-        # container: its threads must stop first, also on an error
+        # decoding starts here, while the metadata (copied above, before the demuxer runs) is read
+        # and the analyzers are imported and built; closed before the container: its threads must
+        # stop first, also on an error
         with contextlib.closing(decode_frames(container, vs, stats, options.limits, heart, progress=progress)) as frames:
+            from .metadata import video_metadata
+
+            report = Report(file=FileInfo(shown, "", 0), media=media, metadata=video_metadata(*tags))
             from .analyzers import StreamInfo
             from .analyzers.fingerprints import FingerprintSampler
             from .analyzers.keyframes import KeyframePicker

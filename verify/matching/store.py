@@ -44,6 +44,7 @@ from ..fingerprint.live_area import Box
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import RECIPE_VERSION, REF_CROPS, Prints, RefPrints, recipe_of
 from ..fingerprint.sampling import REF_SAMPLES_PER_SECOND, Samples
+from .location import default_index_location, default_index_path, is_url  # noqa: F401 - re-exported
 
 SCHEMA = 2  # 2: refs.recipe, the version of how each reference was fingerprinted (RECIPE_VERSION)
 #: what the stored fingerprints depend on; an index made with other settings cannot be searched
@@ -81,32 +82,6 @@ def _retry_while_locked(step: Callable[[], None], seconds: float = 60.0) -> None
                 raise
         time.sleep(delay)
         delay = min(delay * 2, 1.0)
-
-
-def default_index_location() -> str:
-    """``$VERIFY_INDEX`` (a file path or a ``postgresql://`` URL, kept as given), else ``index.sqlite``
-    in the user data directory."""
-    env = os.environ.get("VERIFY_INDEX")
-    if env and is_url(env):
-        return env
-    return str(default_index_path())
-
-
-def is_url(location: object) -> bool:
-    """Whether an index location names a PostgreSQL database (``postgresql://...``)."""
-    from .store_pg import is_postgres_url
-
-    return is_postgres_url(location)
-
-
-def default_index_path() -> Path:
-    """``$VERIFY_INDEX``, else ``index.sqlite`` in the user data directory."""
-    env = os.environ.get("VERIFY_INDEX")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("verify")) / "index.sqlite"
 
 
 class IndexError_(Exception):

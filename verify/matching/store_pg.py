@@ -46,19 +46,13 @@ from ..fingerprint.live_area import Box
 from ..fingerprint.pdq import HASH_BYTES
 from ..fingerprint.prints import Prints
 from ..fingerprint.sampling import Samples
+from .location import POSTGRES_URL
 from .store import (PRINT_RECIPE, SCHEMA, AddsEncodedRows, IndexError_, NewRef, RefInfo, decode_samples,
                     encoded_rows)
 
 MIGRATIONS = Path(__file__).with_name("pg_migrations")
 #: the advisory lock every schema change holds (any constant; "verify" in ASCII)
 MIGRATION_LOCK = 0x766572696679
-
-_URL = re.compile(r"^(postgres|postgresql)(\+psycopg)?://", re.I)
-
-
-def is_postgres_url(location: object) -> bool:
-    """Whether ``--index`` names a PostgreSQL database rather than a SQLite file."""
-    return bool(_URL.match(os.fspath(location) if isinstance(location, os.PathLike) else str(location)))
 
 
 def public_url(url: str) -> str:
@@ -68,7 +62,7 @@ def public_url(url: str) -> str:
 
 def _sqlalchemy_url(url: str) -> str:
     """``postgresql://`` and ``postgres://`` as SQLAlchemy's psycopg (3) driver URL."""
-    return _URL.sub("postgresql+psycopg://", url, count=1)
+    return POSTGRES_URL.sub("postgresql+psycopg://", url, count=1)
 
 
 def search_cache_dir(url: str) -> Path:
