@@ -94,6 +94,10 @@ def check(
     if args.scene_model is not None and not args.no_scenes:
         _check_scene_model(args.scene_model)
     names = NameBook()
+    # The ~60,000 objects of the start-up (typer, pydantic, numpy, ...) live as long as the process:
+    # put them out of the garbage collector's reach, so that its collections during the pass do not
+    # walk them again (gc CPU of a 720p VP9 run 44 -> 27 ms, measured).
+    gc.freeze()
     for arg in clips:
         clip = Path(arg)
         if not is_url(arg) and clip.is_dir():
