@@ -109,6 +109,21 @@ def test_every_flag_code_in_the_code_is_registered_and_documented():
     assert [c for c in FLAG_CODES if f"| `{c}` |" not in readme] == []
 
 
+def test_finding_the_default_index_imports_no_index_code(tmp_path):
+    """Which index a run searches is decided before any clip is opened; when there is none, the index
+    code (and numpy, which it needs) must not be imported then: decoding would start later."""
+    import os
+
+    code = ("import sys; from verify.cli_options import resolve_index; "
+            "print(resolve_index(None, False).location, sorted(m for m in ('verify.matching.store', 'numpy') "
+            "if m in sys.modules))")
+    for index, location in ((tmp_path / "missing.sqlite", "None"), ("postgresql://u@h/db", "postgresql://u@h/db")):
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "VERIFY_INDEX": str(index)})
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.split() == [location, "[]"], p.stdout
+
+
 def test_the_default_index_is_used_and_can_be_turned_off(tmp_path):
     import os
 
