@@ -75,6 +75,9 @@ DISSOLVE_SPREAD = 0.6  # share of the picture a dissolve changes: measured 0.83-
 FLASH_GAIN = 8.0  # transient frames this much brighter than before are a flash
 FLASH_DARKENS = 0.9  # a flash dying away (an explosion turning to smoke): this share of the changed picture darkens...
 FLASH_NOISE = 1.0  # ...and the mean luma never rises by more than this from frame to frame, back to the flash
+FLASH_LASTS = 0.1  # a flash (muzzle, camera, strobe) lights at most this long (s): runs of lit frames longer are light, not a flash
+FLASH_SPREAD = 0.78  # a flash brightens at least this share of the picture (muzzle flashes 0.82-0.98; a tilt to a darker part 0.62-0.70)
+FLASH_MASKS = 1.3  # flashes mask a cut where they raise the change level around it by this factor or more
 DUPLICATE_DIFF = 0.6  # a frame this close to the previous one is a repeat, not motion
 LEVEL_MOVING = 3  # a stretch with fewer moving frames than this is a still shot (two cuts 12 frames apart between
 # still shots, office-film 257/269, each took the other's spike for the level: 57-62 against 0.03-0.47 around them)
@@ -346,6 +349,12 @@ class ShotDetector(Analyzer):
             and (self._dh.get(t, 0.0) >= BUSY_HIST or self._structure_breaks(t))))
         jump = self._dh.get(t, 0.0) >= HIST_JUMP and d >= 1.5 * level + CUT_MARGIN
         spike = spike or self._busy_side_cut(t, d, left, right)
+        if not (spike or jump) and d >= CUT_ABS and self._last_cut != before and self._flash_masked_cut(t):
+            # a cut whose spike flashes around it hide (gunfire, a strobe, a muzzle flash on the cut)
+            self._last_cut = t
+            self._times[t] = self._feats[t].t
+            self._cuts.append(Boundary(t, "cut", t, t, d))
+            return
         jump_cut = not (spike or jump)
         if jump_cut and not self._is_jump_cut(t, d, level):
             return
@@ -389,6 +398,96 @@ class ShotDetector(Analyzer):
         if any(self._dmc.get(i, 0.0) < 0.5 * busy for i in side):
             return False
         return self._structure_breaks(t)
+
+    def _lit_frames(self, a: int, b: int, cut: int) -> set[int]:
+        """Frames of ``a``..``b`` lit by a flash, judged on each side of ``cut`` apart: runs of at most
+        ``FLASH_LASTS`` seconds that a sudden brightening (``FLASH_GAIN`` in one frame) opens and a
+        sudden darkening closes, every frame of the run that much brighter than the frame before it
+        and the frame after it.  A run may open on ``cut`` (a flash on the cut frame: nothing of its
+        own shot before it) if that frame changes from the one before as a flash or a cut does."""
+        span = max(2, int(round(self.fps * FLASH_LASTS)))
+        lit: set[int] = set()
+        prev, first = self._feats.get(cut - 1), self._feats.get(cut)
+        d = self._dmc.get(cut, 0.0)
+        opens = prev is not None and first is not None and (
+            first.mean - prev.mean >= FLASH_GAIN or d >= max(CUT_ABS, CUT_RATIO * self._levels(cut)[0] + CUT_MARGIN))
+        for lo, hi in ((a, cut - 1), (cut, b)):
+            for r in range(lo, hi + 1):
+                for s in range(r, min(r + span, hi + 1)):
+                    run = [self._feats.get(m) for m in range(r, s + 1)]
+                    if any(f is None for f in run):
+                        break
+                    edges = [self._feats.get(m) for m in (r - 1, s + 1) if lo <= m <= hi]
+                    if len(edges) < (1 if r == cut and opens else 2) or any(e is None for e in edges):
+                        continue
+                    floor = max(e.mean for e in edges) + FLASH_GAIN
+                    if min(f.mean for f in run) >= floor and all(
+                            float(np.mean(f.pic > e.pic)) >= FLASH_SPREAD for f in run for e in edges):
+                        lit.update(range(r, s + 1))
+                        break
+        return lit
+
+    def _structure_corr(self, a: _Feat, b: _Feat) -> float:
+        """Correlation of two pictures, plain or with the camera's move undone, whichever is higher."""
+        return max(_corr(a.pic, b.pic), self._aligned_corr(a, b))
+
+    def _unlit_level(self, frames: list[int]) -> float:
+        """Typical change between consecutive unlit frames (the lit frames between them skipped)."""
+        diffs = []
+        for a, b in zip(frames, frames[1:]):
+            diffs.append(self._dmc[b] if b == a + 1 and b in self._dmc
+                         else self._motion_compensated_diff(self._feats[a], self._feats[b])[0])
+        return _level(diffs)
+
+    def _flash_masked_cut(self, t: int) -> bool:
+        """A hard cut masked by flashes (gunfire, a strobe, camera flashes, a muzzle flash on the cut
+        frame): the lit frames raise the change around ``t`` so that no spike stands out.  With the
+        frames a flash lights left out on each side of ``t`` (``_lit_frames``), the last unlit frame
+        before ``t`` and the first from ``t`` on must differ as a cut between a busy and a calm shot
+        does (``_busy_side_cut``'s tests, against the unlit frames' own change): three times the
+        calm side's change and more than the busy side's, a break of the picture's structure that the
+        unlit frames around keep, and a change local motion does not explain.  It is tried only where
+        the flashes hide a cut: each side, lit frames left out, is evenly lit (a flash that was not
+        found as one leaves it uneven), the frame before ``t`` is no flash against ``t``, and the lit
+        frames raise the change level around ``t`` by ``FLASH_MASKS`` or more."""
+        k = max(5, int(round(self.fps * 0.4)))
+        span = max(3, int(round(self.fps * 0.2)))
+        first = max(t - k, self._last_cut)  # the shot before t starts at the last cut
+        lit = self._lit_frames(first, t + k, t)
+        if not lit:
+            return False
+        left = [i for i in range(first, t) if i in self._feats and i not in lit]
+        right = [i for i in range(t, t + k + 1) if i in self._feats and i not in lit]
+        if len(left) < 3 or len(right) < 3:
+            return False
+        p, q = left[-1], right[0]
+        fp, fq = self._feats[p], self._feats[q]
+        if q - p > span + 1 or fp.flat or fq.flat:
+            return False
+        for side in (left, right):  # lit frames left out, each side is evenly lit (else a flash went unfound)
+            means = [self._feats[i].mean for i in side]
+            if max(means) - min(means) > FLASH_GAIN:
+                return False
+        if t - 1 in self._lit_frames(t - 1 - span, t, t + 1):
+            return False  # a flash just before t (against t): the ordinary tests judge that
+        lv_l, lv_r = self._unlit_level(left), self._unlit_level(right)
+        if max(self._levels(t)) < FLASH_MASKS * (max(lv_l, lv_r) + 1.0):
+            return False  # the flashes hide nothing: the ordinary tests have judged t
+        d = self._motion_compensated_diff(fp, fq)[0]
+        if d < CUT_ABS or d < max(lv_l, lv_r) + CUT_MARGIN or d < CUT_RATIO * min(lv_l, lv_r) + CUT_MARGIN:
+            return False
+        pairs = [*zip(left[-4:], left[-3:]), *zip(right[:3], right[1:4])]
+        around = min(self._structure_corr(self._feats[x], self._feats[y]) for x, y in pairs)
+        if self._structure_corr(fp, fq) > around - STRUCTURE_GAP:
+            return False
+        worst = max(self._predict_error(self._feats[x], self._feats[y]) for x, y in pairs)
+        if self._predict_error(fp, fq) < MOTION_EXPLAINS * (worst + 1.0):
+            return False  # local motion carries the old picture onto the new: motion, not a cut
+        for m in range(t, q):  # a flash on the cut frame that is lit against the old picture too
+            fm = self._feats[m]  # could be the old shot's last frame: it goes with the picture it is like
+            if fm.mean >= fp.mean + FLASH_GAIN and self._structure_corr(fp, fm) > self._structure_corr(fm, fq):
+                return False
+        return True
 
     def _long_gap(self, t: int) -> bool:
         """Is frame ``t`` far apart in time from the frame before it (a slideshow, a very low frame rate,
