@@ -10,7 +10,10 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   shot's own consecutive frames keep; between a shot busy right up to the cut and a calm one, a
   spike of only the busy shot's own change counts when it breaks that structure.  The same picture
   moved and brighter or darker (a pan with the exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
-  is a camera flash, not a cut.  There is no minimum shot length beyond two frames.
+  is a camera flash, not a cut.  Where flashes around a cut (gunfire, a strobe, a muzzle flash on
+  the cut frame) raise the frame-to-frame change so that its spike does not stand out, the frames a
+  flash lights are left out and the unlit frames on either side are judged as a cut between a busy
+  and a calm shot is.  There is no minimum shot length beyond two frames.
   A cut is a discontinuity in time: on a frame that stands out, dense local motion (DIS optical flow,
   candidates only) must predict it from the frame before clearly worse than the frames around it
   (else it is motion: a whip pan into a lamp); a jump cut in one fixed framing (only hands or a head
