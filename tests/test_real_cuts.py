@@ -6,7 +6,8 @@ fast pan into an overexposed lamp that is no cut (Ask-Anything's cake clip), and
 dissolve to a packshot whose outgoing shot keeps moving (Video-LLaVA's sunscreen clip), and a film's
 fireball that fills a cathedral and turns to smoke inside one shot, and a cut into a soldier firing
 whose muzzle flashes (on the cut frame and about every other frame after it) hide the cut's spike
-(Tears of Steel); a
+(Tears of Steel), night fireworks whose bursts light the whole sky and die away over an
+unchanged skyline (ActiveEncode's fireworks); a
 one-frame-a-second slideshow of OpenCV's chessboard photos and a fixed street camera at that rate,
 and a real clip cut to black to the end of the file, and still photos cut 0.4 s apart; see fixtures/README.md), checked frame by
 frame: the default analysis must find every true boundary at its frame (a gradual one within its
@@ -20,7 +21,8 @@ import pytest
 from conftest import analysed, truth
 
 REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4", "hamilton.mp4", "cake.mp4",
-        "sunscreen.mp4", "fireball.mp4", "gunfire.mp4"]
+        "sunscreen.mp4", "fireball.mp4", "gunfire.mp4",
+        "fireworks.mp4"]
 # one frame a second: a slideshow of real photos (a cut at every new photo, none where a photo is shown
 # twice) and a fixed street camera (people walking, no cut); real footage cut to black to the end; three
 # of those photos held still at 30 fps, the middle one for 0.4 s (two cuts between still shots, close together)
