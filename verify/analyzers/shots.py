@@ -10,7 +10,7 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   shot's own consecutive frames keep; between a shot busy right up to the cut and a calm one, a
   spike of only the busy shot's own change counts when it breaks that structure.  The same picture
   moved and brighter or darker (a pan with the exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
-  is a camera flash, not a cut.  Where flashes around a cut (gunfire, a strobe, a muzzle flash on
+  is a camera flash, not a cut, also when it builds over two or three frames (each only lit).  Where flashes around a cut (gunfire, a strobe, a muzzle flash on
   the cut frame) raise the frame-to-frame change so that its spike does not stand out, the frames a
   flash lights are left out and the unlit frames on either side are judged as a cut between a busy
   and a calm shot is.  There is no minimum shot length beyond two frames.
@@ -35,7 +35,9 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   end pictures; then each frame is fitted as a blend of the frame next to it, carried along by dense
   local motion (DIS optical flow, computed only on windows the cheaper tests let through), and the
   still end picture: the moving side's share must fall from whole to nearly nothing, and the blend,
-  not motion, must bridge the ends' difference.
+  not motion, must bridge the ends' difference.  A burst of light over one unchanged scene (night
+  fireworks, a fireball, a flare) is no dissolve: both ends are the unlit picture of under a second
+  before with light only added, and the light falls back within the look-ahead.
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
   run (a long flat run becomes a shot of its own).  The picture must change on both sides of the run
   (within 0.4 s): an even grey sky whose luma spread hovers at the flat threshold is content, not a
