@@ -8,7 +8,12 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   histogram.  Into (or out of) a shot full of motion a smaller spike counts when it also changes the
   histogram or breaks the picture's structure (correlation, the camera's move undone) that the moving
   shot's own consecutive frames keep; between a shot busy right up to the cut and a calm one, a
-  spike of only the busy shot's own change counts when it breaks that structure.  The same picture
+  spike of only the busy shot's own change counts when it breaks that structure; between two busy
+  shots (a reel cutting every half second), a spike of 1.5 times the busier side's change counts when
+  the structure breaks and stays broken once dense local motion is undone.  A structure break must
+  survive local motion (a phone lurching in a swerving car, half the view going dark, is no new
+  picture), and a frame that local motion predicts nearly as well as its neighbours and carries into
+  the same structure is motion (a hand moving fast, blurred), not a cut.  The same picture
   moved and brighter or darker (a pan with the exposure following it) is not a cut.  A spike whose picture comes back within ~0.2 s and was brighter
   is a camera flash, not a cut, also when it builds over two or three frames (each only lit).  Where flashes around a cut (gunfire, a strobe, a muzzle flash on
   the cut frame) raise the frame-to-frame change so that its spike does not stand out, the frames a
@@ -121,6 +126,18 @@ LIGHT_DARKER = 0.05  # light only added: at most this share of the picture is da
 # 0.013-0.018 for a lightning bolt that moves as it grows (held-out 3, lightning-night 43); 0.1 loses no true boundary
 LIGHT_BACK = 0.5  # a burst of light in one shot dies: within the look-ahead the picture is back to this share of
 # its largest distance from the unlit picture (fireworks: 0.22-0.28); a dissolve into a bright shot stays there
+BOTH_RATIO = 1.5  # between two busy shots (a fast-cut reel): a spike of this many times the busier side's change...
+LOCAL_BREAK = 0.45  # ...whose structure breaks also once local motion is undone: the frame correlates at most this
+# with the one before carried onto it by dense local motion (measured 0.03-0.36 on the cuts it finds, events-reel
+# 130 and 224 on 8 encodings; at least 0.51 on every frame of the shot corpus that is no cut and has that spike,
+# a structure break and no flow veto: cake 85, a pan into a lamp, 0.51-0.68; 0.57-0.59 on events-reel 259, left)
+LOCAL_KEEPS = 0.72  # a cut accepted on its structure break alone (no clear tone change) must break the structure
+# once local motion is undone too: at most this correlation (measured 0.24-0.64 on every such cut of the corpus;
+# 0.80-0.81 on a phone lurching in a swerving car, car-swerve 84, 5 encodings; 0.73 on a pan in trail-reel 218)
+MOTION_CLEAR = 1.38  # local motion predicting a frame less than this many times worse than its neighbours...
+MOTION_KEEPS = 0.88  # ...while the picture it carries along correlates this much with the frame: motion (a hand
+# moving fast with motion blur, ap-newsminute 584: ratio 1.18-1.22, correlation 0.93-0.94; motion-3d 242: 1.19-1.32,
+# 0.91); every cut of the corpus under that ratio correlates at most 0.74, every cut this correlated has 1.43 or more
 
 
 
@@ -187,6 +204,7 @@ class ShotDetector(Analyzer):
         self.width = 64
         self.possible_cut_now = False
         self._flow_err: dict[int, float] = {}
+        self._local_c: dict[int, float] = {}  # frame: its correlation with the one before carried by local motion
         self._carry: dict[tuple[int, int], np.ndarray] = {}  # (frame, other frame): other carried onto frame
         self._dis = None
         self._grid: tuple | None = None
@@ -319,6 +337,7 @@ class ShotDetector(Analyzer):
             self._dmc.pop(k, None)
             self._dh.pop(k, None)
             self._flow_err.pop(k, None)
+            self._local_c.pop(k, None)
             for j in (k - 1, k + 1):
                 self._carry.pop((k, j), None)
         self._forgotten = max(self._forgotten, before)
@@ -356,9 +375,9 @@ class ShotDetector(Analyzer):
         # the histogram, or break the structure that the busy shot's own frames keep)
         spike = d >= CUT_ABS and (d >= CUT_RATIO * level + CUT_MARGIN or (
             d >= CUT_RATIO * min(left, right) + CUT_MARGIN and d >= BUSY_RATIO * level + CUT_MARGIN
-            and (self._dh.get(t, 0.0) >= BUSY_HIST or self._structure_breaks(t))))
+            and (self._dh.get(t, 0.0) >= BUSY_HIST or self._breaks_beyond_motion(t))))
         jump = self._dh.get(t, 0.0) >= HIST_JUMP and d >= 1.5 * level + CUT_MARGIN
-        spike = spike or self._busy_side_cut(t, d, left, right)
+        spike = spike or self._busy_side_cut(t, d, left, right) or self._busy_both_cut(t, d, level)
         if not (spike or jump) and d >= CUT_ABS and self._last_cut != before and self._flash_masked_cut(t):
             # a cut whose spike flashes around it hide (gunfire, a strobe, a muzzle flash on the cut)
             self._last_cut = t
@@ -384,6 +403,8 @@ class ShotDetector(Analyzer):
         held = self._dmc.get(before, 0.0) <= DUPLICATE_DIFF
         if self._flow_ratio(t) < (HELD_EXPLAINS if held else MOTION_EXPLAINS):
             return  # local motion predicts this frame as well as its neighbours: a fast pan or swing, not a cut
+        if not jump_cut and self._flow_ratio(t) < MOTION_CLEAR and self._local_corr(t) >= MOTION_KEEPS:
+            return  # local motion predicts it nearly as well and keeps its structure: fast motion, motion blur
         self._last_cut = t
         self._times[t] = self._feats[t].t
         self._cuts.append(Boundary(t, "cut", t, t, d))
@@ -409,7 +430,30 @@ class ShotDetector(Analyzer):
         side = range(t - 3, t) if left >= right else range(t + 1, t + 4)
         if any(self._dmc.get(i, 0.0) < 0.5 * busy for i in side):
             return False
-        return self._structure_breaks(t)
+        return self._breaks_beyond_motion(t)
+
+    def _busy_both_cut(self, t: int, d: float, level: float) -> bool:
+        """A cut between two busy shots (a reel cutting every half second, both sides full of motion and
+        changing light): a spike of only 1.5 times the busier side's change, whose structure breaks at ``t``
+        and nowhere around it, and still breaks once dense local motion is undone (motion, motion blur and a
+        camera lurch keep the picture's structure once their motion is undone; a new picture does not)."""
+        if not (d >= CUT_ABS and d >= BOTH_RATIO * level + CUT_MARGIN):
+            return False
+        return self._structure_breaks(t) and self._local_corr(t) <= LOCAL_BREAK
+
+    def _breaks_beyond_motion(self, t: int) -> bool:
+        """Does the structure break at ``t`` and nowhere around it, and stay broken once dense local motion
+        is undone (not a camera lurching, half the view going dark, which the global shift cannot undo)?"""
+        return self._structure_breaks(t) and self._local_corr(t) <= LOCAL_KEEPS
+
+    def _local_corr(self, i: int) -> float:
+        """Correlation of frame ``i`` with frame ``i - 1`` carried onto it by dense local motion (cached)."""
+        if i not in self._local_c:
+            a, b = self._feats.get(i - 1), self._feats.get(i)
+            if a is None or b is None:
+                return 1.0
+            self._local_c[i] = _corr(self._warp(a, b).astype(np.float32), b.pic)
+        return self._local_c[i]
 
     def _lit_frames(self, a: int, b: int, cut: int) -> set[int]:
         """Frames of ``a``..``b`` lit by a flash, judged on each side of ``cut`` apart: runs of at most
