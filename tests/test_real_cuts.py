@@ -6,7 +6,8 @@ fast pan into an overexposed lamp that is no cut (Ask-Anything's cake clip), and
 dissolve to a packshot whose outgoing shot keeps moving (Video-LLaVA's sunscreen clip), and a film's
 fireball that fills a cathedral and turns to smoke inside one shot, and a cut into a soldier firing
 whose muzzle flashes (on the cut frame and about every other frame after it) hide the cut's spike
-(Tears of Steel), night fireworks whose bursts light the whole sky and die away over an
+(Tears of Steel), two shots of that film joined by a wipe (an edge sweeping the new shot in while
+both keep moving: no cut, no blend), night fireworks whose bursts light the whole sky and die away over an
 unchanged skyline (ActiveEncode's fireworks); a
 one-frame-a-second slideshow of OpenCV's chessboard photos and a fixed street camera at that rate,
 and a real clip cut to black to the end of the file, and still photos cut 0.4 s apart; see fixtures/README.md), checked frame by
@@ -21,7 +22,7 @@ import pytest
 from conftest import analysed, truth
 
 REAL = ["bikes.mp4", "leaf.mp4", "bunny.webm", "archive.avi", "airfield.mp4", "hamilton.mp4", "cake.mp4",
-        "sunscreen.mp4", "fireball.mp4", "gunfire.mp4",
+        "sunscreen.mp4", "fireball.mp4", "gunfire.mp4", "wipe.mp4",
         "fireworks.mp4"]
 # one frame a second: a slideshow of real photos (a cut at every new photo, none where a photo is shown
 # twice) and a fixed street camera (people walking, no cut); real footage cut to black to the end; three
@@ -40,6 +41,6 @@ def test_every_true_boundary_at_its_frame_and_time_and_no_other(name):
             # (a cut to or from a black screen is told as a fade: the boundary of a flat stretch)
             assert shot.start_frame == b["frame"] and shot.transition in ("cut", "fade"), (shot, b)
             assert shot.start_s == pytest.approx(b["time_s"], abs=1e-3), (shot, b)
-        else:  # a fade or dissolve: anywhere within its extent
+        else:  # a fade, dissolve or wipe: anywhere within its extent
             assert b["first"] <= shot.start_frame <= b["last"] and shot.transition != "cut", (shot, b)
     assert report.media.frame_count == truth()[name]["frames"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.5"  # 1.3: times count from the file's start as FFmpeg shows them (were from the first frame);
-# 1.4: reused findings' evidence, window and ref.kind; 1.5: reference_search.outdated
+SCHEMA_VERSION = "1.6"  # 1.3: times count from the file's start as FFmpeg shows them (were from the first frame);
+# 1.4: reused findings' evidence, window and ref.kind; 1.5: reference_search.outdated;
+# 1.6: a shot's transition can be "wipe"
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITY_ORDER = {"info": 0, "warning": 1, "critical": 2}
@@ -110,7 +111,7 @@ class Shot:
     pdq_quality: int | None = None
     start_frame: int | None = None
     end_frame: int | None = None  # exclusive
-    transition: str = "start"  # how this shot begins: start | cut | dissolve | fade
+    transition: str = "start"  # how this shot begins: start | cut | dissolve | wipe | fade
 
 
 @dataclass

@@ -43,6 +43,13 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   not motion, must bridge the ends' difference.  A burst of light over one unchanged scene (night
   fireworks, a fireball, a flare) is no dissolve: both ends are the unlit picture of under a second
   before with light only added, and the light falls back within the look-ahead.
+* **Wipes** (an iris, a clock, blinds, an edge sweeping across: any transition where part of the
+  picture already shows the new shot and the rest still the old one, both maybe moving) are found as
+  windows (0.5-1 s) whose end pictures differ over most of the picture and each of whose middle
+  frames is a mosaic of the two (each 4-px block matches one end picture, moved by up to 2 px): each
+  block turns from old to new once, at its own time, sharply, neighbouring blocks at nearly the same
+  time, and on no frame step does most of the picture change (a whip pan, a fast tilt).  The
+  boundary is the frame where half the blocks have turned.  A wipe with a cut inside it is the cut.
 * **Fades** are runs of flat frames between two pieces of content; the boundary is the middle of the
   run (a long flat run becomes a shot of its own).  The picture must change on both sides of the run
   (within 0.4 s): an even grey sky whose luma spread hovers at the flat threshold is content, not a
@@ -138,6 +145,27 @@ MOTION_CLEAR = 1.38  # local motion predicting a frame less than this many times
 MOTION_KEEPS = 0.88  # ...while the picture it carries along correlates this much with the frame: motion (a hand
 # moving fast with motion blur, ap-newsminute 584: ratio 1.18-1.22, correlation 0.93-0.94; motion-3d 242: 1.19-1.32,
 # 0.91); every cut of the corpus under that ratio correlates at most 0.74, every cut this correlated has 1.43 or more
+WIPE_SECONDS = (0.5, 0.75, 1.0)  # window lengths a wipe (or any moving-edge transition) is looked for in
+WIPE_BLOCK = 4  # analysis pixels per side of the blocks each middle frame is matched by
+WIPE_SHIFT = 2  # a block matches an end picture moved by up to this (both sides of a wipe keep moving)
+WIPE_LIVE = 0.75  # the end pictures differ (WIPE_DIFF) in at least this share of the blocks: two shots, not something
+# moving across one (fingers in front of the lens: 0.62-0.71 measured; the wipes found 0.91-0.92)
+WIPE_DIFF = 12.0  # block difference (0-255, best move) of the end pictures that counts as different
+WIPE_EXPLAINED = 0.25  # every middle frame is a mosaic of the two end pictures: its median block error to the nearer
+# one, relative to the ends' difference, at most this (the wipes found 0.20-0.23; a whip pan's blurred frames
+# 0.29, a fast tilt 0.31, a handheld swing 0.30; the blurred warp-wipes of concat-transitions 0.26-0.28, missed)
+WIPE_FIT = 0.9  # each block turns from the old picture to the new one once: share of its frames that fit one switch
+WIPE_SPREAD = 0.35  # the blocks switch at different times: 10th-90th percentile of switch times over the window
+WIPE_COHERENT = 0.1  # neighbouring blocks switch at nearly the same time (mean gap, relative to the window):
+# the wipes found 0.041-0.062, fingers crossing the lens 0.106-0.145
+WIPE_STEP = 0.3  # a block changes on a frame step by this share of the ends' difference...
+WIPE_EDGE = 0.3  # ...in at most this share of the picture on any one step: an edge, not the whole picture
+# (the wipes found 0.08-0.23; a whip pan 0.43, a fast tilt 0.46)
+WIPE_STEP_DIFF = 0.5  # cheap gate first: no frame step inside changes more than this share of the ends' mean difference
+WIPE_JUMP = 0.6  # a block's picture 2 frames before its switch against 3 after, relative to the ends' difference
+# (25th percentile over the blocks): it changes at its switch, not gradually (the wipes found 0.78-0.90;
+# people moving in a fixed shot 0.15-0.33)
+WIPE_ENDS = 0.2  # share of the new picture next to the old end at most this, next to the new end at least 1 - this
 
 
 
@@ -190,6 +218,8 @@ class ShotDetector(Analyzer):
         self._cuts: list[Boundary] = []
         self._dissolves: list[Boundary] = []
         self._moving_dissolves: list[Boundary] = []  # found by the moving-side fit: never displace those above
+        self._wipes: list[Boundary] = []  # moving-edge transitions: never displace a cut or dissolve they overlap
+        self._block_errs: dict[tuple[int, int], np.ndarray] = {}  # (frame, other frame): best-shift block errors
         self._fades: list[Boundary] = []
         self._flat_start: int | None = None
         self._flat_left = 255.0  # change from the frames before the open flat run to its first frame
@@ -259,6 +289,8 @@ class ShotDetector(Analyzer):
         dissolves = _cluster(self._dissolves)
         dissolves += [b for b in _cluster(self._moving_dissolves)
                       if not any(d.start <= b.end and b.start <= d.end for d in dissolves)]
+        wipes = [b for b in self._wipes if not any(b.start - 1 <= c.frame <= b.end + 1 for c in self._cuts)]
+        dissolves += [b for b in _cluster(wipes) if not any(d.start <= b.end and b.start <= d.end for d in dissolves)]
         merged: list[Boundary] = []
         reach = int(round(self.fps * 1.0))
         for b in fades:
@@ -340,6 +372,8 @@ class ShotDetector(Analyzer):
             self._local_c.pop(k, None)
             for j in (k - 1, k + 1):
                 self._carry.pop((k, j), None)
+        if self._block_errs:
+            self._block_errs = {key: v for key, v in self._block_errs.items() if min(key) >= before}
         self._forgotten = max(self._forgotten, before)
 
     def _decide(self, t: int) -> None:
@@ -353,6 +387,7 @@ class ShotDetector(Analyzer):
             else:
                 self._check_cut(t)
             self._check_dissolve(t)
+            self._check_wipe(t)
 
     def _levels(self, t: int) -> tuple[float, float]:
         """Typical change before and after frame ``t`` (0.4 s each side)."""
@@ -917,6 +952,110 @@ class ShotDetector(Analyzer):
             return np.concatenate(([1.0], moving, [0.0])), resid
         return np.concatenate(([1.0], 1.0 - moving[::-1], [0.0])), resid[::-1]
 
+    def _check_wipe(self, t: int) -> None:
+        """Is ``t`` the end of a wipe (or any transition with a moving edge: an iris, a clock, blinds,
+        a mosaic of blocks)?  On each frame inside, part of the picture already shows the new shot and
+        the rest still the old one, and the new part grows until it covers everything; both shots may
+        keep moving.  Each block of each middle frame is matched to the nearer of the two end pictures
+        (each moved by up to ``WIPE_SHIFT``): nearly every block must be one of them (a mosaic of the two
+        pictures, not a blend and not a moved picture), each block must turn from the old picture to
+        the new one once, the blocks must do so at different times (not a cut, not a dissolve, which
+        turns every block at once) and neighbouring blocks at nearly the same time (an edge sweeping
+        the picture, not noise), from almost none to almost all of the picture.  Cheap tests on the
+        end pictures and the middle frame first: the block matching runs only on windows they let through.
+        """
+        ft = self._feats[t]
+        for w in sorted({max(6, int(round(self.fps * s))) for s in WIPE_SECONDS}):
+            a = t - w
+            if a < self._last_cut:  # this and every longer window contain a cut
+                break
+            fa = self._feats.get(a)
+            if fa is None or fa.flat or ft.flat:
+                continue
+            big = _dist(fa, ft)
+            if big < DISSOLVE_MIN_DIFF or max(self._dmc.get(i, 0.0) for i in range(a + 1, t + 1)) > WIPE_STEP_DIFF * big:
+                continue  # one frame step changes much of the whole difference: motion or a cut, not an edge
+            if float((_block_mean(cv2.absdiff(fa.pic, ft.pic)) >= WIPE_DIFF).mean()) < WIPE_LIVE:
+                continue  # (no move of a block lowers its difference below this unmoved one's: exact, and cheap)
+            if _corr(fa.pic, ft.pic) > SAME_PICTURE_CORR:
+                continue
+            found = self._wipe_fit(a, t)
+            if found is not None:
+                mid, score = found
+                self._times[mid] = self._feats[mid].t
+                self._wipes.append(Boundary(mid, "wipe", a + 1, t - 1, score))
+
+    def _wipe_fit(self, a: int, t: int) -> tuple[int, float] | None:
+        """The middle frame of a wipe from ``a``'s picture to ``t``'s (where half the blocks have
+        switched) and its strength, or None (see ``_check_wipe``)."""
+        ends = self._block_err(a, t)
+        live = ends >= WIPE_DIFF
+        if float(live.mean()) < WIPE_LIVE:
+            return None  # the two pictures differ only in part: something moving across one shot
+        scale = np.maximum(ends[live], 1.0)
+        m0 = (a + t) // 2  # the middle frame first: half switched, each block one of the two pictures
+        e_old, e_new = self._block_err(a, m0)[live], self._block_err(t, m0)[live]
+        if float(np.median(np.minimum(e_old, e_new) / scale)) > WIPE_EXPLAINED:
+            return None
+        if not WIPE_ENDS <= float(np.mean(e_new < e_old)) <= 1.0 - WIPE_ENDS:
+            return None
+        inner = range(a + 1, t)
+        n = len(inner)
+        e_old = np.stack([self._block_err(a, m)[live] for m in inner])  # (frames, live blocks)
+        e_new = np.stack([self._block_err(t, m)[live] for m in inner])
+        if float(np.max(np.median(np.minimum(e_old, e_new) / scale[None], axis=1))) > WIPE_EXPLAINED:
+            return None  # some frame is no mosaic of the two pictures (a blur, a blend, a moved picture)
+        new = e_new < e_old
+        share = new.mean(axis=1)
+        if float(share[:2].mean()) > WIPE_ENDS or float(share[-2:].mean()) < 1.0 - WIPE_ENDS:
+            return None
+        # each block's switch: the frame from which on it is the new picture that fits its labels best
+        before = np.concatenate([np.zeros((1, new.shape[1])), np.cumsum(new, axis=0)])  # new labels before k
+        cost = before + (np.arange(n, -1, -1)[:, None] - (before[-1][None] - before))
+        switch = cost.argmin(axis=0)
+        if float(1.0 - cost.min(axis=0).mean() / n) < WIPE_FIT:
+            return None
+        lo, hi = np.percentile(switch, [10, 90])
+        if (hi - lo) / n < WIPE_SPREAD:
+            return None  # every block at once: a cut or a dissolve, which the other tests judge
+        grid = np.full(live.shape, -1.0)
+        grid[live] = switch
+        both_v, both_h = (grid[1:] >= 0) & (grid[:-1] >= 0), (grid[:, 1:] >= 0) & (grid[:, :-1] >= 0)
+        gaps = np.concatenate([np.abs(grid[1:] - grid[:-1])[both_v], np.abs(grid[:, 1:] - grid[:, :-1])[both_h]])
+        if gaps.size == 0 or float(gaps.mean()) / n > WIPE_COHERENT:
+            return None  # switch times scattered over the picture: no edge sweeping it
+        # a narrow edge: on no frame step does most of the picture change (a whip pan, a fast tilt do)
+        steps = np.stack([self._block_err(m - 1, m)[live] for m in range(a + 1, t + 1)]) / scale[None]
+        if float(np.max((steps >= WIPE_STEP).mean(axis=1))) > WIPE_EDGE:
+            return None
+        # each block changes at its switch, not gradually: the block just before it against just after
+        jump = np.empty(switch.shape)
+        for k in np.unique(switch):
+            sel = switch == k
+            i0, i1 = max(a, a + k - 2), min(t, a + k + 3)  # a + 1 + k is the block's first new frame
+            jump[sel] = self._block_err(i0, i1)[live][sel] / scale[sel]
+        if float(np.percentile(jump, 25)) < WIPE_JUMP:
+            return None
+        return a + 1 + int(np.median(switch)), float(np.median(ends[live]))
+
+    def _block_err(self, i: int, j: int) -> np.ndarray:
+        """Mean absolute difference (0-255) of frame ``j``'s picture from frame ``i``'s, per block of
+        ``WIPE_BLOCK`` pixels, the best over moves of ``i``'s picture by up to ``WIPE_SHIFT`` (cached)."""
+        key = (i, j)
+        if key not in self._block_errs:
+            p, q = self._feats[i].pic, self._feats[j].pic
+            h, w = q.shape
+            r = WIPE_SHIFT
+            pad = cv2.copyMakeBorder(p, r, r, r, r, cv2.BORDER_REPLICATE)
+            bh, bw = h // WIPE_BLOCK, w // WIPE_BLOCK
+            hb, wb = bh * WIPE_BLOCK, bw * WIPE_BLOCK
+            side = np.concatenate([cv2.absdiff(q[:hb, :wb], pad[r + dy:r + dy + hb, r + dx:r + dx + wb])
+                                   for dy in range(-r, r + 1) for dx in range(-r, r + 1)], axis=1)  # every move, side by side
+            means = cv2.resize(side, (bw * (2 * r + 1) ** 2, bh), interpolation=cv2.INTER_AREA)  # block means, one resize
+            best = means.reshape(bh, (2 * r + 1) ** 2, bw).min(axis=1)
+            self._block_errs[key] = best
+        return self._block_errs[key]
+
     def _holds(self, i: int, others: range, big: float) -> bool:
         """Does frame ``i``'s picture hold still over ``others`` (each within a small share of ``big``)?"""
         ref = self._feats[i]
@@ -1013,6 +1152,12 @@ def _after_linear_fit(x: np.ndarray, y: np.ndarray) -> float:
     var = float(dx @ dx)
     a = float(dx @ dy) / var if var > 1e-6 else 1.0
     return float(np.abs(dy - a * dx).mean())
+
+
+def _block_mean(diff: np.ndarray) -> np.ndarray:
+    """Mean of ``diff`` over blocks of ``WIPE_BLOCK`` pixels (the edge rows and columns that make no whole block left out)."""
+    bh, bw = diff.shape[0] // WIPE_BLOCK, diff.shape[1] // WIPE_BLOCK
+    return cv2.resize(diff[:bh * WIPE_BLOCK, :bw * WIPE_BLOCK], (bw, bh), interpolation=cv2.INTER_AREA)
 
 
 def _corr(a: np.ndarray, b: np.ndarray) -> float:
