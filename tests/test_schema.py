@@ -64,7 +64,7 @@ def test_report_with_segments_and_reused_spans_validates():
     lambda r: r["analysis"].update(analysed_at="2024-01-01 10:00"),
     lambda r: r["analysis"]["versions"].pop("verify"),
     lambda r: r["flags"].append({"code": "x", "severity": "severe", "message": "m", "evidence": {}}),
-    lambda r: r["shots"][0].update(transition="wipe"),
+    lambda r: r["shots"][0].update(transition="jump"),
     lambda r: r["media"].update(rotation=45),
     lambda r: r["metadata"].update(location={"lat": 95.0, "lon": 0.0, "alt": None}),
     lambda r: r["scenes"]["segments"].append({"label": "street", "start_s": "0"}),
