@@ -166,6 +166,8 @@ WIPE_JUMP = 0.6  # a block's picture 2 frames before its switch against 3 after,
 # (25th percentile over the blocks): it changes at its switch, not gradually (the wipes found 0.78-0.90;
 # people moving in a fixed shot 0.15-0.33)
 WIPE_ENDS = 0.2  # share of the new picture next to the old end at most this, next to the new end at least 1 - this
+BAR_DARK = 40.0  # a row or column at a picture's edge this dark on average...
+BAR_MAX = 0.25  # ...and flat (luma spread under FLAT_STD) is a letterbox or pillarbox bar, up to this share of each side
 
 
 
@@ -179,7 +181,7 @@ class Boundary:
 
 
 class _Feat:
-    __slots__ = ("pic", "mean", "std", "hist", "t")
+    __slots__ = ("pic", "mean", "std", "hist", "t", "_bars")
 
     def __init__(self, gray: np.ndarray, t: float):
         self.pic = gray.astype(np.float32)
@@ -188,10 +190,44 @@ class _Feat:
         self.std = float(std[0, 0])
         self.hist = np.bincount(gray.reshape(-1) >> 3, minlength=32).astype(np.float32) / gray.size
         self.t = t
+        self._bars: tuple[int, int, int, int] | None = None
 
     @property
     def flat(self) -> bool:
         return self.std < FLAT_STD
+
+    @property
+    def bars(self) -> tuple[int, int, int, int]:
+        """Widths of the dark flat bars at the top, bottom, left and right edges (letterbox,
+        pillarbox), in analysis pixels: at most ``BAR_MAX`` of each side (a flat frame has none)."""
+        if self._bars is None:
+            pic = self.pic
+            h, w = pic.shape
+            if self.flat:
+                self._bars = (0, 0, 0, 0)
+            else:
+                rows = (pic.std(axis=1) < FLAT_STD) & (pic.mean(axis=1) < BAR_DARK)
+                cols = (pic.std(axis=0) < FLAT_STD) & (pic.mean(axis=0) < BAR_DARK)
+                self._bars = (_run(rows, int(h * BAR_MAX)), _run(rows[::-1], int(h * BAR_MAX)),
+                              _run(cols, int(w * BAR_MAX)), _run(cols[::-1], int(w * BAR_MAX)))
+        return self._bars
+
+
+def _run(line: np.ndarray, most: int) -> int:
+    """Length of the run of True at the start of ``line``, at most ``most``."""
+    n = 0
+    while n < most and line[n]:
+        n += 1
+    return n
+
+
+def _framed(a: _Feat, b: _Feat) -> tuple[np.ndarray, np.ndarray]:
+    """The two pictures without the bars they share (letterbox, pillarbox): fixed black bars make
+    any two pictures look alike in structure (correlation 0.9 across a clear cut between two
+    pillarboxed shots of a 1928 film)."""
+    t, bo, le, ri = (min(x, y) for x, y in zip(a.bars, b.bars))
+    h, w = a.pic.shape
+    return a.pic[t:h - bo, le:w - ri], b.pic[t:h - bo, le:w - ri]
 
 
 def _dist(a: _Feat, b: _Feat) -> float:
@@ -426,7 +462,8 @@ class ShotDetector(Analyzer):
         # changes the picture between two frames, not also just before and just after
         if min(self._dmc.get(t - 1, 0.0), self._dmc.get(t + 1, 0.0)) >= BURST_SHARE * d:
             return
-        if not jump_cut and max(_corr(prev.pic, self._feats[t].pic), self._aligned_corr(prev, self._feats[t])) > SAME_PICTURE_CORR:
+        if not jump_cut and max(_corr(prev.pic, self._feats[t].pic), self._aligned_corr(prev, self._feats[t], framed=False)) > SAME_PICTURE_CORR \
+                and not self._framed_structure_breaks(t):
             return  # the same picture, brighter or darker (a step of a fade, a light switched on), maybe moved too
         # keep only the strongest of adjacent spikes
         if self._dmc.get(t + 1, 0.0) > d or self._last_cut == before:
@@ -593,7 +630,7 @@ class ShotDetector(Analyzer):
         prev, cur = self._feats[t - 1], self._feats[t]
         if prev.flat or _dist(prev, cur) < GAP_CUT_ABS:
             return
-        if max(_corr(prev.pic, cur.pic), self._aligned_corr(prev, cur)) >= GAP_CUT_CORR:
+        if max(_corr(prev.pic, cur.pic), self._aligned_corr(prev, cur, framed=False)) >= GAP_CUT_CORR:
             return
         self._last_cut = t
         self._times[t] = cur.t
@@ -616,6 +653,15 @@ class ShotDetector(Analyzer):
             if a is not None and b is not None and self._dmc.get(i, 0.0) > DUPLICATE_DIFF:
                 around.append(self._aligned_corr(a, b))
         return len(around) >= 2 and across <= min(around) - STRUCTURE_GAP
+
+    def _framed_structure_breaks(self, t: int) -> bool:
+        """Between letterbox or pillarbox bars, does the picture's structure break at ``t`` and
+        nowhere around it (``_structure_breaks``, which leaves the bars out)?  Fixed black bars make
+        any two frames correlate (0.89-0.92 across a clear cut in a pillarboxed 1928 film, whose
+        exposure flicker and animated drawings make every frame change): the same-picture test,
+        measured on whole frames, cannot see the cut; the picture between the bars can.  Without bars
+        the two tests measure the same thing (a whole frame above SAME_PICTURE_CORR cannot break)."""
+        return any(self._feats[t - 1].bars) and any(self._feats[t].bars) and self._structure_breaks(t)
 
     def _still_part_jumps(self, t: int) -> bool:
         """A jump cut in one fixed framing, where hands move fast on both sides of it: does a part of
@@ -697,19 +743,24 @@ class ShotDetector(Analyzer):
             return False
         return self._predict_error(a, b) <= 0.5 * min(e_in, e_out)
 
-    def _aligned_corr(self, prev: _Feat, cur: _Feat) -> float:
+    def _aligned_corr(self, prev: _Feat, cur: _Feat, framed: bool = True) -> float:
         """Correlation of two pictures after undoing the global translation between them (the
-        overlapping part; the plain correlation when no translation is found)."""
-        if self._window is None or self._window.shape != cur.pic.shape:
-            self._window = cv2.createHanningWindow((cur.pic.shape[1], cur.pic.shape[0]), cv2.CV_32F)
-        (dx, dy), response = cv2.phaseCorrelate(prev.pic.copy(), cur.pic.copy(), self._window)
-        h, w = cur.pic.shape
+        overlapping part; the plain correlation when no translation is found); ``framed``: the bars
+        both pictures share (letterbox, pillarbox) left out."""
+        a, b = _framed(prev, cur) if framed else (prev.pic, cur.pic)
+        window = self._window if a.shape == cur.pic.shape else None
+        if window is None or window.shape != a.shape:
+            window = cv2.createHanningWindow((a.shape[1], a.shape[0]), cv2.CV_32F)
+            if a.shape == cur.pic.shape:
+                self._window = window
+        (dx, dy), response = cv2.phaseCorrelate(a.copy(), b.copy(), window)
+        h, w = b.shape
         if response < 0.05 or abs(dx) > w / 3 or abs(dy) > h / 3 or (abs(dx) < 0.5 and abs(dy) < 0.5):
-            return _corr(prev.pic, cur.pic)
-        shifted = cv2.warpAffine(prev.pic, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
+            return _corr(a, b)
+        shifted = cv2.warpAffine(a, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h),
                                  borderMode=cv2.BORDER_REPLICATE)
         mx, my = int(np.ceil(abs(dx))) + 1, int(np.ceil(abs(dy))) + 1
-        return _corr(cur.pic[my:h - my, mx:w - mx], shifted[my:h - my, mx:w - mx])
+        return _corr(b[my:h - my, mx:w - mx], shifted[my:h - my, mx:w - mx])
 
     def _is_transient(self, t: int, d: float, level: float) -> bool:
         """A flash or a glitch rather than a cut: the picture from before comes back within ~0.2 s.
