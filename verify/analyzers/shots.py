@@ -166,6 +166,9 @@ WIPE_JUMP = 0.6  # a block's picture 2 frames before its switch against 3 after,
 # (25th percentile over the blocks): it changes at its switch, not gradually (the wipes found 0.78-0.90;
 # people moving in a fixed shot 0.15-0.33)
 WIPE_ENDS = 0.2  # share of the new picture next to the old end at most this, next to the new end at least 1 - this
+BLACK_SHOT = 0.25  # a flat run (black slug) this long (seconds) cut into and out of is a shot of its own
+EDGE_KEEP = 0.7  # a hard cut at a flat run's edge: the picture next to it keeps this share of its contrast
+# (luma spread) of the frames beyond it; a fade's last (first) frames have lost it
 BAR_DARK = 40.0  # a row or column at a picture's edge this dark on average...
 BAR_MAX = 0.25  # ...and flat (luma spread under FLAT_STD) is a letterbox or pillarbox bar, up to this share of each side
 
@@ -1150,6 +1153,26 @@ class ShotDetector(Analyzer):
         diffs = [_dist(ref, self._feats[i]) for i in others if i in self._feats]
         return max(diffs) if diffs else 255.0
 
+    def _changes_across(self, b0: int, t: int) -> bool:
+        """Do the pictures on the two sides of the flat run ``b0``..``t - 1`` differ clearly (a mean
+        change of ``CUT_ABS`` or more, not the same picture brighter or darker)?  A cut through a black
+        frame into a very dark shot changes little from the black frame; an even sky hovering at the
+        flat threshold is the same picture on both sides."""
+        a, b = self._feats.get(b0 - 1), self._feats.get(t)
+        if a is None or b is None or a.flat or b.flat or _dist(a, b) < CUT_ABS:
+            return False
+        return max(_corr(a.pic, b.pic), self._aligned_corr(a, b, framed=False)) <= SAME_PICTURE_CORR
+
+    def _hard_edges(self, b0: int, t: int) -> bool:
+        """Is the flat run ``b0``..``t - 1`` entered and left by hard cuts, not by fades?  Next to a
+        hard cut the picture has the contrast of the frames beyond it (``EDGE_KEEP``); a fade to or from
+        black loses it over the frames next to the run."""
+        def keeps(edge: int, beyond: range) -> bool:
+            f = self._feats.get(edge)
+            others = [self._feats[i].std for i in beyond if i in self._feats]
+            return f is not None and not f.flat and bool(others) and f.std >= EDGE_KEEP * max(others)
+        return self._flat_cut_in and keeps(b0 - 1, range(b0 - 4, b0 - 1)) and keeps(t, range(t + 1, t + 4))
+
     def _close_flat_run(self, t: int, at_end: bool) -> None:
         b0 = self._flat_start
         self._flat_start = None
@@ -1169,8 +1192,15 @@ class ShotDetector(Analyzer):
         if b0 is None or b0 == 0 or at_end:
             return  # a flat opening (faded in from, or shorter than a second) or ending belongs to its shot
         b1 = t - 1  # last flat frame
-        if min(self._flat_left, self._change_around(b1, range(t, t + self._dip_reach()))) < CUT_ABS:
+        if min(self._flat_left, self._change_around(b1, range(t, t + self._dip_reach()))) < CUT_ABS \
+                and not self._changes_across(b0, t):
             return  # the picture hardly changes on one side of the run: flat content (an even sky), not a fade
+        if self.fps * BLACK_SHOT <= (b1 - b0 + 1) <= self.fps * 1.0 and self._hard_edges(b0, t):
+            # a short black slug cut into and out of: a shot of its own, its two cuts at their frames
+            for i in (b0, t):
+                self._times[i] = self._feats[i].t if i in self._feats else i / self.fps
+                self._fades.append(Boundary(i, "cut", i, i, 100.0))
+            return
         self._times[t] = self._feats[t].t if t in self._feats else t / self.fps
         if (b1 - b0 + 1) > self.fps * 1.0:  # a long flat stretch is a shot of its own
             self._times[b0] = self._feats[b0].t if b0 in self._feats else b0 / self.fps
