@@ -55,7 +55,12 @@ Works on the 64-px luma picture of every frame, streaming, with a short look-ahe
   (within 0.4 s): an even grey sky whose luma spread hovers at the flat threshold is content, not a
   run of fades.  A hard cut into a flat picture that lasts to the end of the file (a cut to black
   that ends it, at least two frames) starts a shot of its own; a fade out at the end stays part of
-  the last shot.
+  the last shot.  A black slug of 0.25-1 s cut into and out of (both edges keep the contrast of the
+  frames beyond them), between two different pictures, is a shot of its own: two cuts at its edges.
+  A run cut into whose far side hardly differs from the black (a very dark shot) still counts when
+  the pictures on its two sides differ clearly.
+* **Letterbox and pillarbox bars** (dark flat edge rows or columns) are left out of the structure
+  test: fixed bars make any two frames correlate, across a clear cut too.
 
 The per-frame global translation is kept (``motion``) for camera-motion analysis.
 
