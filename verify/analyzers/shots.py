@@ -532,7 +532,10 @@ class ShotDetector(Analyzer):
             a, b = self._feats.get(i - 1), self._feats.get(i)
             if a is None or b is None:
                 return 1.0
-            self._local_c[i] = _corr(self._warp(a, b).astype(np.float32), b.pic)
+            t, bo, le, ri = (min(x, y) for x, y in zip(a.bars, b.bars))  # bars both share left out (_framed)
+            h, w = b.pic.shape
+            warped = self._warp(a, b).astype(np.float32)
+            self._local_c[i] = _corr(warped[t:h - bo, le:w - ri], b.pic[t:h - bo, le:w - ri])
         return self._local_c[i]
 
     def _lit_frames(self, a: int, b: int, cut: int) -> set[int]:
