@@ -229,13 +229,19 @@ def _run(line: np.ndarray, most: int) -> int:
     return n
 
 
+def _inside_bars(a: _Feat, b: _Feat) -> tuple[slice, slice]:
+    """Rows and columns of the picture inside the bars (letterbox, pillarbox) two frames share."""
+    t, bo, le, ri = (min(x, y) for x, y in zip(a.bars, b.bars))
+    h, w = a.pic.shape
+    return slice(t, h - bo), slice(le, w - ri)
+
+
 def _framed(a: _Feat, b: _Feat) -> tuple[np.ndarray, np.ndarray]:
     """The two pictures without the bars they share (letterbox, pillarbox): fixed black bars make
     any two pictures look alike in structure (correlation 0.9 across a clear cut between two
     pillarboxed shots of a 1928 film)."""
-    t, bo, le, ri = (min(x, y) for x, y in zip(a.bars, b.bars))
-    h, w = a.pic.shape
-    return a.pic[t:h - bo, le:w - ri], b.pic[t:h - bo, le:w - ri]
+    inside = _inside_bars(a, b)
+    return a.pic[inside], b.pic[inside]
 
 
 def _dist(a: _Feat, b: _Feat) -> float:
@@ -459,9 +465,7 @@ class ShotDetector(Analyzer):
         spike = spike or self._busy_side_cut(t, d, left, right) or self._busy_both_cut(t, d, level)
         if not (spike or jump) and d >= CUT_ABS and self._last_cut != before and self._flash_masked_cut(t):
             # a cut whose spike flashes around it hide (gunfire, a strobe, a muzzle flash on the cut)
-            self._last_cut = t
-            self._times[t] = self._feats[t].t
-            self._cuts.append(Boundary(t, "cut", t, t, d))
+            self._add_cut(t, d)
             return
         jump_cut = not (spike or jump)
         if jump_cut and not self._is_jump_cut(t, d, level):
@@ -470,7 +474,7 @@ class ShotDetector(Analyzer):
         # changes the picture between two frames, not also just before and just after
         if min(self._dmc.get(t - 1, 0.0), self._dmc.get(t + 1, 0.0)) >= BURST_SHARE * d:
             return
-        if not jump_cut and max(_corr(prev.pic, self._feats[t].pic), self._aligned_corr(prev, self._feats[t], framed=False)) > SAME_PICTURE_CORR \
+        if not jump_cut and self._structure_corr(prev, self._feats[t], framed=False) > SAME_PICTURE_CORR \
                 and not self._framed_structure_breaks(t):
             return  # the same picture, brighter or darker (a step of a fade, a light switched on), maybe moved too
         # keep only the strongest of adjacent spikes
@@ -485,9 +489,13 @@ class ShotDetector(Analyzer):
             return  # local motion predicts this frame as well as its neighbours: a fast pan or swing, not a cut
         if not jump_cut and self._flow_ratio(t) < MOTION_CLEAR and self._local_corr(t) >= MOTION_KEEPS:
             return  # local motion predicts it nearly as well and keeps its structure: fast motion, motion blur
+        self._add_cut(t, d)
+
+    def _add_cut(self, t: int, score: float) -> None:
+        """Record a hard cut at ``t`` (the first frame of the new shot, at that frame's time)."""
         self._last_cut = t
         self._times[t] = self._feats[t].t
-        self._cuts.append(Boundary(t, "cut", t, t, d))
+        self._cuts.append(Boundary(t, "cut", t, t, score))
 
     def _is_jump_cut(self, t: int, d: float, level: float) -> bool:
         """A jump cut: the same framing, only part of the picture jumps (hands, a head): a smaller
@@ -532,10 +540,8 @@ class ShotDetector(Analyzer):
             a, b = self._feats.get(i - 1), self._feats.get(i)
             if a is None or b is None:
                 return 1.0
-            t, bo, le, ri = (min(x, y) for x, y in zip(a.bars, b.bars))  # bars both share left out (_framed)
-            h, w = b.pic.shape
-            warped = self._warp(a, b).astype(np.float32)
-            self._local_c[i] = _corr(warped[t:h - bo, le:w - ri], b.pic[t:h - bo, le:w - ri])
+            inside = _inside_bars(a, b)  # the bars both share left out, as in _framed
+            self._local_c[i] = _corr(self._warp(a, b).astype(np.float32)[inside], b.pic[inside])
         return self._local_c[i]
 
     def _lit_frames(self, a: int, b: int, cut: int) -> set[int]:
@@ -566,9 +572,10 @@ class ShotDetector(Analyzer):
                         break
         return lit
 
-    def _structure_corr(self, a: _Feat, b: _Feat) -> float:
-        """Correlation of two pictures, plain or with the camera's move undone, whichever is higher."""
-        return max(_corr(a.pic, b.pic), self._aligned_corr(a, b))
+    def _structure_corr(self, a: _Feat, b: _Feat, framed: bool = True) -> float:
+        """Correlation of two pictures, plain or with the camera's move undone (the bars both share
+        left out unless ``framed`` is false), whichever is higher."""
+        return max(_corr(a.pic, b.pic), self._aligned_corr(a, b, framed=framed))
 
     def _unlit_level(self, frames: list[int]) -> float:
         """Typical change between consecutive unlit frames (the lit frames between them skipped)."""
@@ -641,12 +648,10 @@ class ShotDetector(Analyzer):
         prev, cur = self._feats[t - 1], self._feats[t]
         if prev.flat or _dist(prev, cur) < GAP_CUT_ABS:
             return
-        if max(_corr(prev.pic, cur.pic), self._aligned_corr(prev, cur, framed=False)) >= GAP_CUT_CORR:
+        if self._structure_corr(prev, cur, framed=False) >= GAP_CUT_CORR:
             return
-        self._last_cut = t
-        self._times[t] = cur.t
         self._gap_cuts.add(t)
-        self._cuts.append(Boundary(t, "cut", t, t, _dist(prev, cur)))
+        self._add_cut(t, _dist(prev, cur))
 
     def _structure_breaks(self, t: int) -> bool:
         """Does the picture's structure break at ``t`` and nowhere around it?
