@@ -1118,7 +1118,7 @@ class ShotDetector(Analyzer):
             hb, wb = bh * WIPE_BLOCK, bw * WIPE_BLOCK
             side = np.concatenate([cv2.absdiff(q[:hb, :wb], pad[r + dy:r + dy + hb, r + dx:r + dx + wb])
                                    for dy in range(-r, r + 1) for dx in range(-r, r + 1)], axis=1)  # every move, side by side
-            means = cv2.resize(side, (bw * (2 * r + 1) ** 2, bh), interpolation=cv2.INTER_AREA)  # block means, one resize
+            means = _block_mean(side)  # block means of every move, in one resize
             best = means.reshape(bh, (2 * r + 1) ** 2, bw).min(axis=1)
             self._block_errs[key] = best
         return self._block_errs[key]
