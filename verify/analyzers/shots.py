@@ -1177,7 +1177,7 @@ class ShotDetector(Analyzer):
         a, b = self._feats.get(b0 - 1), self._feats.get(t)
         if a is None or b is None or a.flat or b.flat or _dist(a, b) < CUT_ABS:
             return False
-        return max(_corr(a.pic, b.pic), self._aligned_corr(a, b, framed=False)) <= SAME_PICTURE_CORR
+        return self._structure_corr(a, b, framed=False) <= SAME_PICTURE_CORR
 
     def _hard_edges(self, b0: int, t: int) -> bool:
         """Is the flat run ``b0``..``t - 1`` entered and left by hard cuts, not by fades?  Next to a
@@ -1215,7 +1215,7 @@ class ShotDetector(Analyzer):
                 and self._changes_across(b0, t):
             # a short black slug cut into and out of: a shot of its own, its two cuts at their frames
             for i in (b0, t):
-                self._times[i] = self._feats[i].t if i in self._feats else i / self.fps
+                self._times[i] = self.time_of(i)
                 self._fades.append(Boundary(i, "cut", i, i, 100.0))
             return
         self._times[t] = self._feats[t].t if t in self._feats else t / self.fps
